@@ -1,0 +1,22 @@
+"""Console entry point `hubsched`: the command line, or the desktop app when no command is given.
+
+Owns: joining the Qt-free CLI (scheduler.cli) to the desktop app without the CLI importing Qt: the GUI
+start-up is passed in as a callable and imported only when it is needed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from scheduler import cli
+
+
+def _launch_gui(url: str, operator: str) -> int:
+    from desktop_app.app import run  # Qt is imported only when the window is wanted
+
+    return run(url, operator)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main(sys.argv[1:] if argv is None else argv, launch_gui=_launch_gui)

@@ -1,0 +1,402 @@
+"""SQLAlchemy 2.0 entities: the persistent domain of Hub Scheduler.
+
+Owns: tables, columns, relationships and the constraints that can be declared portably. The room
+no-overlap rule is enforced by database objects that differ per backend (a PostgreSQL exclusion
+constraint, SQLite triggers); they live in the Alembic migrations, see models/migrations/versions.
+Must not import: scheduler, desktop_app, PySide6.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from models.types import (
+    ClosureScope,
+    Frequency,
+    OccurrenceStatus,
+    RequestStatus,
+    Sector,
+    UTCDateTime,
+    Visibility,
+    str_enum,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+room_facilities = Table(
+    "room_facilities",
+    Base.metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("facility_id", ForeignKey("facilities.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+request_facilities = Table(
+    "request_facilities",
+    Base.metadata,
+    Column("request_id", ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True),
+    Column("facility_id", ForeignKey("facilities.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+request_teams = Table(
+    "request_teams",
+    Base.metadata,
+    Column("request_id", ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("teams.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+series_teams = Table(
+    "series_teams",
+    Base.metadata,
+    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("teams.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Facility(Base):
+    """Something a room has and a request may need: kitchen, hearing loop, IT suite, private room..."""
+
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class Hub(Base):
+    __tablename__ = "hubs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    area: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(12), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+    rooms: Mapped[list[Room]] = relationship(back_populates="hub", order_by="Room.name")
+    opening_hours: Mapped[list[OpeningHours]] = relationship(
+        back_populates="hub",
+        cascade="all, delete-orphan",
+        order_by="(OpeningHours.weekday, OpeningHours.opens)",
+    )
+
+
+class OpeningHours(Base):
+    """One open window of a hub on one weekday (0 = Monday); a day may have several windows."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("opens < closes", name="opens_before_closes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+
+    hub: Mapped[Hub] = relationship(back_populates="opening_hours")
+
+
+class Room(Base):
+    __tablename__ = "rooms"
+    __table_args__ = (
+        UniqueConstraint("hub_id", "name", name="uq_rooms_hub_name"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int] = mapped_column(Integer)
+    step_free: Mapped[bool] = mapped_column(Boolean, default=True)
+    bookable: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    hub: Mapped[Hub] = relationship(back_populates="rooms")
+    facilities: Mapped[list[Facility]] = relationship(secondary=room_facilities, order_by="Facility.key")
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    sector: Mapped[Sector] = mapped_column(str_enum(Sector, "sector"))
+    contact: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Team(Base):
+    """A person or team shared between sessions (a DWP work coach): never in two places at once."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Term(Base):
+    __tablename__ = "terms"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="days_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+
+    breaks: Mapped[list[TermBreak]] = relationship(
+        back_populates="term", cascade="all, delete-orphan", order_by="TermBreak.first_day"
+    )
+
+
+class TermBreak(Base):
+    """A term-time break (half-term): sessions that skip breaks do not run on these days."""
+
+    __tablename__ = "term_breaks"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="days_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="Half-term")
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+
+    term: Mapped[Term] = relationship(back_populates="breaks")
+
+
+class Request(Base):
+    """What an organisation asks for in a term: a regular slot with its windows and needs."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        CheckConstraint("attendance > 0", name="attendance_positive"),
+        CheckConstraint("duration_min > 0", name="duration_positive"),
+        CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
+        CheckConstraint("nth IS NULL OR nth IN (-1, 1, 2, 3, 4)", name="nth_values"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(160))
+    public_title: Mapped[str] = mapped_column(String(160), default="")
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, "visibility"))
+    hide_location: Mapped[bool] = mapped_column(Boolean, default=False)
+    attendance: Mapped[int] = mapped_column(Integer)
+    duration_min: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[Frequency] = mapped_column(str_enum(Frequency, "frequency"))
+    nth: Mapped[int | None] = mapped_column(Integer)
+    step_free: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    runs_in_breaks: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus, "request_status"), default=RequestStatus.PENDING
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    term: Mapped[Term] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    windows: Mapped[list[RequestWindow]] = relationship(
+        back_populates="request",
+        cascade="all, delete-orphan",
+        order_by="(RequestWindow.weekday, RequestWindow.start)",
+    )
+    hubs: Mapped[list[RequestHub]] = relationship(back_populates="request", cascade="all, delete-orphan")
+    facilities: Mapped[list[Facility]] = relationship(secondary=request_facilities, order_by="Facility.key")
+    teams: Mapped[list[Team]] = relationship(secondary=request_teams, order_by="Team.name")
+
+
+class RequestWindow(Base):
+    """An allowed weekday and time window for a request."""
+
+    __tablename__ = "request_windows"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint('start < "end"', name="start_before_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+
+    request: Mapped[Request] = relationship(back_populates="windows")
+
+
+class RequestHub(Base):
+    """A hub a request accepts; `preferred` marks the ones it would rather have."""
+
+    __tablename__ = "request_hubs"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="RESTRICT"), primary_key=True)
+    preferred: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    request: Mapped[Request] = relationship(back_populates="hubs")
+    hub: Mapped[Hub] = relationship()
+
+
+class Series(Base):
+    """A placed regular booking (from a request) or a manual one; a one-off is a series of one date."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("duration_min > 0", name="duration_positive"),
+        CheckConstraint("first_date <= last_date", name="dates_ordered"),
+        CheckConstraint("nth IS NULL OR nth IN (-1, 1, 2, 3, 4)", name="nth_values"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(80), unique=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"), index=True)
+    term_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    public_title: Mapped[str] = mapped_column(String(160), default="")
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, "visibility"))
+    hide_location: Mapped[bool] = mapped_column(Boolean, default=False)
+    attendance: Mapped[int] = mapped_column(Integer, default=1)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_local: Mapped[time] = mapped_column(Time)
+    duration_min: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[Frequency] = mapped_column(str_enum(Frequency, "frequency"))
+    nth: Mapped[int | None] = mapped_column(Integer)
+    first_date: Mapped[date] = mapped_column(Date)
+    last_date: Mapped[date] = mapped_column(Date)
+    runs_in_breaks: Mapped[bool] = mapped_column(Boolean, default=True)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # iCalendar SEQUENCE: bumped when time, room or status change (not on a title edit).
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    room: Mapped[Room] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    request: Mapped[Request | None] = relationship()
+    term: Mapped[Term | None] = relationship()
+    teams: Mapped[list[Team]] = relationship(secondary=series_teams, order_by="Team.name")
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="series", cascade="all, delete-orphan", order_by="Occurrence.recurrence_local"
+    )
+
+
+class Occurrence(Base):
+    """One dated session of a series.
+
+    `start_utc`/`end_utc` are the instant; `recurrence_local` is the original Europe/London wall-clock
+    start, the session's recurrence identity, kept when the session is moved.
+    """
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        UniqueConstraint("series_id", "recurrence_local", name="uq_occurrences_series_recurrence"),
+        CheckConstraint("start_utc < end_utc", name="start_before_end"),
+        Index("ix_occurrences_room_start", "room_id", "start_utc"),
+        Index("ix_occurrences_start", "start_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"))
+    start_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    recurrence_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    status: Mapped[OccurrenceStatus] = mapped_column(
+        str_enum(OccurrenceStatus, "occurrence_status"), default=OccurrenceStatus.CONFIRMED
+    )
+
+    series: Mapped[Series] = relationship(back_populates="occurrences")
+    room: Mapped[Room] = relationship()
+
+
+class Closure(Base):
+    """A borough-wide, hub or room closure over a date range, optionally only between two times."""
+
+    __tablename__ = "closures"
+    __table_args__ = (
+        CheckConstraint("first_day <= last_day", name="days_ordered"),
+        CheckConstraint(
+            "(scope = 'borough' AND hub_id IS NULL AND room_id IS NULL)"
+            " OR (scope = 'hub' AND hub_id IS NOT NULL AND room_id IS NULL)"
+            " OR (scope = 'room' AND room_id IS NOT NULL)",
+            name="scope_target",
+        ),
+        CheckConstraint(
+            "(start_local IS NULL AND end_local IS NULL)"
+            " OR (start_local IS NOT NULL AND end_local IS NOT NULL AND start_local < end_local)",
+            name="time_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[ClosureScope] = mapped_column(str_enum(ClosureScope, "closure_scope"))
+    hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    start_local: Mapped[time | None] = mapped_column(Time)
+    end_local: Mapped[time | None] = mapped_column(Time)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    hub: Mapped[Hub | None] = relationship()
+    room: Mapped[Room | None] = relationship()
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the record before and after (JSON)."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    operator: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)

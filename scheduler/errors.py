@@ -1,0 +1,48 @@
+"""Typed domain errors: each carries the sentence a hub manager needs to act on it.
+
+Owns: the error hierarchy raised by services and rules. The CLI prints `str(error)` and exits 2; the GUI
+shows it in a dialog. Nothing here is a programming error: those stay ordinary exceptions.
+Must not import: desktop_app, PySide6.
+"""
+
+from __future__ import annotations
+
+
+class HubSchedError(Exception):
+    """Base of every error a user can cause and fix."""
+
+
+class InvalidInput(HubSchedError):
+    """A value is malformed or out of range (a date, a time, an end before a start)."""
+
+
+class NotFound(HubSchedError):
+    """A named thing (hub, room, organisation, term, series) does not exist."""
+
+
+class BookingRefused(HubSchedError):
+    """A booking or change breaks a booking rule; the message names the rule and the details."""
+
+
+class BookingClash(BookingRefused):
+    """The room is already taken; the message names the clashing booking."""
+
+
+class ClosedError(BookingRefused):
+    """The session would fall on a closure or bank holiday."""
+
+
+class OutsideOpeningHours(BookingRefused):
+    """The session would run while the hub is closed."""
+
+
+class CapacityExceeded(BookingRefused):
+    """More people expected than the room holds."""
+
+
+class StaleEdit(HubSchedError):
+    """Someone else changed the record since it was read; reload and try again."""
+
+
+class DatabaseUnavailable(HubSchedError):
+    """The database cannot be reached or opened."""

@@ -1,0 +1,116 @@
+"""DirectoryService: find hubs, rooms, organisations and terms by name; list what exists.
+
+Owns: name lookups with messages that list the known names when one is wrong, and plain row
+dataclasses of the borough's hubs and rooms for the CLI and the GUI.
+Must not import: desktop_app, PySide6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.entities import Hub, Organisation, Room, Team, Term
+from scheduler.errors import NotFound
+
+
+@dataclass(frozen=True)
+class RoomRow:
+    id: int
+    hub_id: int
+    hub: str
+    name: str
+    capacity: int
+    facilities: tuple[str, ...]
+    step_free: bool
+    bookable: bool
+
+
+@dataclass(frozen=True)
+class HubRow:
+    id: int
+    name: str
+    area: str
+    address: str
+    postcode: str
+    opening_hours: tuple[tuple[int, time, time], ...]
+    rooms: tuple[RoomRow, ...]
+
+
+def _known(names: list[str]) -> str:
+    return ", ".join(names) if names else "none yet (run `hubsched demo` to load the demo borough)"
+
+
+def _by_name(session: Session, entity: type, name: str, kind: str):
+    found = session.scalar(select(entity).where(func.lower(entity.name) == name.strip().lower()))
+    if found is None:
+        names = list(session.scalars(select(entity.name).order_by(entity.name)))
+        raise NotFound(f"unknown {kind} {name!r}; known {kind}s: {_known(names)}")
+    return found
+
+
+def room_row(room: Room) -> RoomRow:
+    return RoomRow(
+        id=room.id,
+        hub_id=room.hub_id,
+        hub=room.hub.name,
+        name=room.name,
+        capacity=room.capacity,
+        facilities=tuple(f.key for f in room.facilities),
+        step_free=room.step_free,
+        bookable=room.bookable,
+    )
+
+
+class DirectoryService:
+    def __init__(self, sessions: sessionmaker[Session]):
+        self._sessions = sessions
+
+    def hub_id(self, name: str) -> int:
+        with self._sessions() as session:
+            return _by_name(session, Hub, name, "hub").id
+
+    def room_id(self, hub: str, room: str) -> int:
+        with self._sessions() as session:
+            hub_entity = _by_name(session, Hub, hub, "hub")
+            for candidate in hub_entity.rooms:
+                if candidate.name.lower() == room.strip().lower():
+                    return candidate.id
+            raise NotFound(
+                f"unknown room {room!r} in {hub_entity.name}; "
+                f"its rooms: {_known([r.name for r in hub_entity.rooms])}"
+            )
+
+    def organisation_id(self, name: str) -> int:
+        with self._sessions() as session:
+            return _by_name(session, Organisation, name, "organisation").id
+
+    def term_id(self, name: str) -> int:
+        with self._sessions() as session:
+            return _by_name(session, Term, name, "term").id
+
+    def team_id(self, name: str) -> int:
+        with self._sessions() as session:
+            return _by_name(session, Team, name, "team").id
+
+    def hubs(self) -> list[HubRow]:
+        with self._sessions() as session:
+            return [
+                HubRow(
+                    id=hub.id,
+                    name=hub.name,
+                    area=hub.area,
+                    address=hub.address,
+                    postcode=hub.postcode,
+                    opening_hours=tuple((w.weekday, w.opens, w.closes) for w in hub.opening_hours),
+                    rooms=tuple(room_row(r) for r in hub.rooms),
+                )
+                for hub in session.scalars(select(Hub).order_by(Hub.name))
+            ]
+
+    def is_empty(self) -> bool:
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(Hub)) == 0

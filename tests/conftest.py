@@ -1,0 +1,66 @@
+"""Shared fixtures: offscreen Qt, a real PostgreSQL server per test session, fresh databases per test.
+
+Persistence tests take the `db_url` fixture, which runs them twice: on a temporary SQLite file and on a
+new database in the real PostgreSQL server that this session starts (tests/pg_server.py). When the
+server cannot start, the PostgreSQL variants fail with the reason; they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports PySide6
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import db
+from tests.pg_server import TemporaryPostgres
+
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[TemporaryPostgres]:
+    server = TemporaryPostgres()
+    server.start()
+    yield server
+    server.stop()
+
+
+def new_pg_database(server: TemporaryPostgres) -> str:
+    name = f"hubsched_test_{os.getpid()}_{next(_database_numbers)}"
+    admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001 - pytest's tmp_path
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hubsched.sqlite3'}"
+    return new_pg_database(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:  # noqa: ANN001
+    return f"sqlite:///{tmp_path / 'hubsched.sqlite3'}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return db.make_session_factory(engine)
