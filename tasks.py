@@ -64,9 +64,7 @@ def ensure_postgres() -> None:
         print("tasks: installing PostgreSQL from Debian's packages for the database tests", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "postgresql", "postgresql-contrib"], check=True, env=env
-        )
+        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql", "postgresql-contrib"], check=True, env=env)
         return
     sys.exit(
         "tasks: the test suite needs a PostgreSQL 15+ server (initdb, pg_ctl). Install your system's "

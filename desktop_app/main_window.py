@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([680, 320])
         self.setCentralWidget(splitter)
         self.tree.selectionModel().currentChanged.connect(self._show_details)
         self.resize(1000, 640)

@@ -79,18 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"SQLAlchemy database URL (default: ${db.ENV_VAR} or an SQLite file in your user data folder)",
     )
-    parser.add_argument(
-        "--operator", metavar="NAME", help="your name for the audit log (default: login name)"
-    )
+    parser.add_argument("--operator", metavar="NAME", help="your name for the audit log (default: login name)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = commands.add_parser("demo", help="load the demo borough into an empty database")
     demo.add_argument("--reset", action="store_true", help="delete everything first, then load the demo")
 
     database = commands.add_parser("db", help="database maintenance")
-    db_commands = database.add_subparsers(
-        dest="db_command", metavar="ACTION", required=True, parser_class=_Parser
-    )
+    db_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
     db_commands.add_parser("upgrade", help="create or upgrade the schema to the latest version")
 
     commands.add_parser("hubs", help="list hubs and their rooms")
@@ -155,9 +151,7 @@ class _Context:
 def _run(args: argparse.Namespace, context: _Context) -> int:
     if args.command == "db":
         db.upgrade(context.engine)
-        print(
-            f"database {_safe_url(context.url)} is at schema revision {db.current_revision(context.engine)}"
-        )
+        print(f"database {_safe_url(context.url)} is at schema revision {db.current_revision(context.engine)}")
         return 0
     context.ready()
     if args.command == "demo":
@@ -218,9 +212,7 @@ def _book(args: argparse.Namespace, context: _Context) -> int:
     organisation_id = directory.organisation_id(args.org)
     term_id = directory.term_id(args.term) if args.term else None
     if args.end is not None:
-        duration = (
-            datetime.combine(args.first, args.end) - datetime.combine(args.first, args.start)
-        ).seconds // 60
+        duration = (datetime.combine(args.first, args.end) - datetime.combine(args.first, args.start)).seconds // 60
         if args.end <= args.start:
             raise InvalidInput(f"end {args.end:%H:%M} is not after start {args.start:%H:%M}")
     else:
@@ -257,10 +249,7 @@ def _book(args: argparse.Namespace, context: _Context) -> int:
             )
         )
         return 0
-    print(
-        f"booked {args.title} in {args.room}, {args.hub}: "
-        f"{result.sessions} session(s) (series {result.series_id})"
-    )
+    print(f"booked {args.title} in {args.room}, {args.hub}: {result.sessions} session(s) (series {result.series_id})")
     for skipped in result.skipped:
         print(f"  skipped {skipped.day:%a %d %b %Y}: {skipped.reason}")
     return 0

@@ -163,9 +163,7 @@ class SessionCalendar:
     breaks: Sequence[DateSpan] = field(default_factory=tuple)
 
     def within_opening_hours(self, day_of_week: int, start: time, end: time) -> bool:
-        return any(
-            opens <= start and end <= closes for opens, closes in self.opening_hours.get(day_of_week, [])
-        )
+        return any(opens <= start and end <= closes for opens, closes in self.opening_hours.get(day_of_week, []))
 
     def opening_hours_text(self, day_of_week: int) -> str:
         windows = self.opening_hours.get(day_of_week, [])

@@ -52,8 +52,9 @@ def make_borough(sessions: sessionmaker[Session]) -> Borough:
         term.breaks.append(TermBreak(name="Half-term", first_day=date(2027, 2, 15), last_day=date(2027, 2, 19)))
         s.add_all([civic, hainault, hall, meeting, hainault_hall, pantry, advice, coach, term])
         s.flush()
-        return Borough(civic.id, hainault.id, hall.id, meeting.id, hainault_hall.id, pantry.id, advice.id,
-                       coach.id, term.id)
+        return Borough(
+            civic.id, hainault.id, hall.id, meeting.id, hainault_hall.id, pantry.id, advice.id, coach.id, term.id
+        )
 
 
 def add_closure(sessions: sessionmaker[Session], **fields: object) -> None:

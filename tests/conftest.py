@@ -42,14 +42,14 @@ def new_pg_database(server: TemporaryPostgres) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001 - pytest's tmp_path
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hubsched.sqlite3'}"
     return new_pg_database(request.getfixturevalue("pg_server"))
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:  # noqa: ANN001
+def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'hubsched.sqlite3'}"
 
 

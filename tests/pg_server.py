@@ -23,18 +23,14 @@ class PostgresUnavailable(RuntimeError):
 def find_bindir() -> Path:
     explicit = os.environ.get("HUBSCHED_PG_BIN")
     candidates = [Path(explicit)] if explicit else []
-    candidates += sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True
-    )
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
     on_path = shutil.which("pg_ctl")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
             return folder
-    raise PostgresUnavailable(
-        "no PostgreSQL server binaries found (install postgresql, or set HUBSCHED_PG_BIN)"
-    )
+    raise PostgresUnavailable("no PostgreSQL server binaries found (install postgresql, or set HUBSCHED_PG_BIN)")
 
 
 def _free_port() -> int:
@@ -58,9 +54,7 @@ class TemporaryPostgres:
         prefix = ["runuser", "-u", "postgres", "--"] if self._as_root else []
         result = subprocess.run([*prefix, *args], capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise PostgresUnavailable(
-                f"{' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout}"
-            )
+            raise PostgresUnavailable(f"{' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout}")
 
     def start(self) -> str:
         if self._as_root:
@@ -77,10 +71,7 @@ class TemporaryPostgres:
             "UTF8",
             "--no-sync",
         )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} "
-            "-c fsync=off -c max_connections=100"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=100"
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",

@@ -124,9 +124,7 @@ def _is_overlap_violation(error: IntegrityError) -> bool:
 class BookingService:
     """Use cases that create and change bookings. One instance per operator (whose name is audited)."""
 
-    def __init__(
-        self, sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc
-    ):
+    def __init__(self, sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc):
         self._sessions = sessions
         self._operator = operator
         self._clock = clock
@@ -149,9 +147,7 @@ class BookingService:
             # Another writer booked the room between our check and our insert: name what they booked.
             with self._sessions() as session:
                 clashes = [p for p in self._plan(session, booking).problems if p.error is BookingClash]
-            message = (
-                clashes[0].message if clashes else "the room was booked by someone else at the same moment"
-            )
+            message = clashes[0].message if clashes else "the room was booked by someone else at the same moment"
             raise BookingClash(message) from None
         return result
 
@@ -204,9 +200,7 @@ class BookingService:
         if not expansion.sessions:
             if booking.frequency is Frequency.ONCE and expansion.skipped:
                 day = expansion.skipped[0]
-                problems.append(
-                    Problem(ClosedError, f"{where} is closed on {day.day:%a %d %b %Y}: {day.reason}")
-                )
+                problems.append(Problem(ClosedError, f"{where} is closed on {day.day:%a %d %b %Y}: {day.reason}"))
             else:
                 problems.append(Problem(ClosedError, f"{booking.title} has no date it can run on in {where}"))
             return BookingPlan([], expansion.skipped, problems)
@@ -226,8 +220,7 @@ class BookingService:
             add_minutes(booking.start, booking.duration_min)
         except ValueError:
             raise InvalidInput(
-                f"a session starting at {booking.start:%H:%M} for {booking.duration_min} minutes "
-                "ends after midnight"
+                f"a session starting at {booking.start:%H:%M} for {booking.duration_min} minutes ends after midnight"
             ) from None
         last = booking.last_date
         if booking.frequency is Frequency.ONCE:
@@ -237,9 +230,7 @@ class BookingService:
                 raise InvalidInput("a regular booking needs a last date (or a term)")
             last = term.last_day
         if last < booking.first_date:
-            raise InvalidInput(
-                f"last date {last:%d %b %Y} is before first date {booking.first_date:%d %b %Y}"
-            )
+            raise InvalidInput(f"last date {last:%d %b %Y} is before first date {booking.first_date:%d %b %Y}")
         if last - booking.first_date > timedelta(days=2 * 366):
             raise InvalidInput("a series may run for at most two years; book a new one after that")
         nth = booking.nth
@@ -275,11 +266,7 @@ class BookingService:
             return []
         _, first = clashing[0]
         more = f" (and {len(clashing) - 1} more dates)" if len(clashing) > 1 else ""
-        return [
-            Problem(
-                BookingClash, f"{room_label(room)} is already booked by {describe_occurrence(first)}{more}"
-            )
-        ]
+        return [Problem(BookingClash, f"{room_label(room)} is already booked by {describe_occurrence(first)}{more}")]
 
     def _team_clashes(
         self,
@@ -388,9 +375,7 @@ class BookingService:
             with self._sessions.begin() as session:
                 return work(session)
         except StaleDataError:
-            raise StaleEdit(
-                "this booking was changed by someone else meanwhile; reload it and try again"
-            ) from None
+            raise StaleEdit("this booking was changed by someone else meanwhile; reload it and try again") from None
         except IntegrityError as exc:
             if _is_overlap_violation(exc):
                 raise BookingClash("the room was booked by someone else at the same moment; reload") from None
@@ -477,8 +462,7 @@ class BookingService:
                 problems.append(
                     Problem(
                         CapacityExceeded,
-                        f"{room_label(room)} holds {room.capacity} people "
-                        f"but {series.attendance} are expected",
+                        f"{room_label(room)} holds {room.capacity} people but {series.attendance} are expected",
                     )
                 )
             reason = calendar.blocked(day, start, end, skip_breaks=False)

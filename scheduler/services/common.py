@@ -39,9 +39,7 @@ def closure_spans(session: Session, first: date, last: date) -> list[ClosureSpan
     ]
 
 
-def room_calendar(
-    session: Session, room: Room, first: date, last: date, term: Term | None = None
-) -> SessionCalendar:
+def room_calendar(session: Session, room: Room, first: date, last: date, term: Term | None = None) -> SessionCalendar:
     hours: dict[int, list] = {}
     for window in room.hub.opening_hours:
         hours.setdefault(window.weekday, []).append((window.opens, window.closes))

@@ -159,9 +159,7 @@ class DemoService:
             for day, windows in (hub_data.get("opening_hours") or {}).items():
                 for text in windows:
                     opens, closes = _window(text, f"hub {name} opening hours")
-                    hub.opening_hours.append(
-                        OpeningHours(weekday=_weekday(day, name), opens=opens, closes=closes)
-                    )
+                    hub.opening_hours.append(OpeningHours(weekday=_weekday(day, name), opens=opens, closes=closes))
             session.add(hub)
             index.add("hub", name, hub)
             for room_data in hub_data.get("rooms", []):
@@ -242,9 +240,7 @@ class DemoService:
         where = f"closure {item.get('reason', '')!r}"
         scope = ClosureScope(item["scope"])
         hub = index.get("hub", item["hub"], where) if scope is not ClosureScope.BOROUGH else None
-        room = (
-            index.get("room", f"{item['hub']}/{item['room']}", where) if scope is ClosureScope.ROOM else None
-        )
+        room = index.get("room", f"{item['hub']}/{item['room']}", where) if scope is ClosureScope.ROOM else None
         return Closure(
             scope=scope,
             hub=hub,

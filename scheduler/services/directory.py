@@ -59,7 +59,7 @@ def room_row(room: Room) -> RoomRow:
         hub=room.hub.name,
         name=room.name,
         capacity=room.capacity,
-        facilities=tuple(f.key for f in room.facilities),
+        facilities=tuple(f.name for f in room.facilities),
         step_free=room.step_free,
         bookable=room.bookable,
     )
@@ -80,8 +80,7 @@ class DirectoryService:
                 if candidate.name.lower() == room.strip().lower():
                     return candidate.id
             raise NotFound(
-                f"unknown room {room!r} in {hub_entity.name}; "
-                f"its rooms: {_known([r.name for r in hub_entity.rooms])}"
+                f"unknown room {room!r} in {hub_entity.name}; its rooms: {_known([r.name for r in hub_entity.rooms])}"
             )
 
     def organisation_id(self, name: str) -> int:

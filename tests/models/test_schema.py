@@ -37,16 +37,31 @@ def test_upgrade_twice_changes_nothing(engine: Engine) -> None:
 
 def _series(room_id: int, organisation_id: int, uid: str) -> Series:
     stamp = datetime(2026, 11, 1, tzinfo=UTC)
-    return Series(uid=uid, room_id=room_id, organisation_id=organisation_id, title="Raw insert",
-                  visibility=Visibility.PUBLIC, weekday=4, start_local=time(12), duration_min=60,
-                  frequency=Frequency.ONCE, first_date=date(2027, 1, 15), last_date=date(2027, 1, 15),
-                  created_at=stamp, updated_at=stamp)
+    return Series(
+        uid=uid,
+        room_id=room_id,
+        organisation_id=organisation_id,
+        title="Raw insert",
+        visibility=Visibility.PUBLIC,
+        weekday=4,
+        start_local=time(12),
+        duration_min=60,
+        frequency=Frequency.ONCE,
+        first_date=date(2027, 1, 15),
+        last_date=date(2027, 1, 15),
+        created_at=stamp,
+        updated_at=stamp,
+    )
 
 
-def _occurrence(room_id: int, start_hour: int, end_hour: int, status=OccurrenceStatus.CONFIRMED) -> Occurrence:  # noqa: ANN001
-    return Occurrence(room_id=room_id, start_utc=datetime(2027, 1, 15, start_hour, tzinfo=UTC),
-                      end_utc=datetime(2027, 1, 15, end_hour, tzinfo=UTC),
-                      recurrence_local=datetime(2027, 1, 15, start_hour), status=status)
+def _occurrence(room_id: int, start_hour: int, end_hour: int, status=OccurrenceStatus.CONFIRMED) -> Occurrence:
+    return Occurrence(
+        room_id=room_id,
+        start_utc=datetime(2027, 1, 15, start_hour, tzinfo=UTC),
+        end_utc=datetime(2027, 1, 15, end_hour, tzinfo=UTC),
+        recurrence_local=datetime(2027, 1, 15, start_hour),
+        status=status,
+    )
 
 
 def test_database_refuses_overlapping_live_sessions_in_a_room(sessions: sessionmaker[Session]) -> None:

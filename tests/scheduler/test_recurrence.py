@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -23,8 +24,9 @@ WEEKDAY_HOURS = {d: [(time(9), time(17))] for d in range(5)}
 ALL_WEEK = {d: [(time(0), time(23, 59))] for d in range(7)}
 
 
-def pattern(frequency: Frequency, first: date, last: date, start: time = time(10), nth: int | None = None,
-            duration: int = 120) -> Pattern:
+def pattern(
+    frequency: Frequency, first: date, last: date, start: time = time(10), nth: int | None = None, duration: int = 120
+) -> Pattern:
     return Pattern(first.weekday(), start, duration, frequency, first, last, nth)
 
 
@@ -53,8 +55,16 @@ def test_once_is_its_date_only() -> None:
 
 
 def test_bank_holidays_of_2027_come_from_the_holidays_package() -> None:
-    expected = [date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 3), date(2027, 5, 31),
-                date(2027, 8, 30), date(2027, 12, 27), date(2027, 12, 28)]
+    expected = [
+        date(2027, 1, 1),
+        date(2027, 3, 26),
+        date(2027, 3, 29),
+        date(2027, 5, 3),
+        date(2027, 5, 31),
+        date(2027, 8, 30),
+        date(2027, 12, 27),
+        date(2027, 12, 28),
+    ]
     for day in expected:
         assert bank_holiday(day), day
     assert bank_holiday(date(2027, 3, 25)) is None
@@ -78,8 +88,16 @@ def test_expansion_skips_hub_closures_but_not_other_hubs() -> None:
 
 
 def test_room_closure_with_time_range_blocks_only_overlapping_sessions() -> None:
-    closure = ClosureSpan(ClosureScope.ROOM, date(2027, 1, 6), date(2027, 1, 6), "Polling", hub_id=1, room_id=1,
-                          start=time(13), end=time(17))
+    closure = ClosureSpan(
+        ClosureScope.ROOM,
+        date(2027, 1, 6),
+        date(2027, 1, 6),
+        "Polling",
+        hub_id=1,
+        room_id=1,
+        start=time(13),
+        end=time(17),
+    )
     calendar = SessionCalendar(1, 1, WEEKDAY_HOURS, closures=[closure])
     assert calendar.blocked(date(2027, 1, 6), time(10), time(12), skip_breaks=False) is None
     assert calendar.blocked(date(2027, 1, 6), time(12), time(14), skip_breaks=False) == "closure (Polling)"
@@ -89,16 +107,22 @@ def test_room_closure_with_time_range_blocks_only_overlapping_sessions() -> None
 
 def test_borough_closure_blocks_every_room() -> None:
     closure = ClosureSpan(ClosureScope.BOROUGH, date(2027, 1, 7), date(2027, 1, 7), "Staff training")
-    assert SessionCalendar(9, 9, WEEKDAY_HOURS, closures=[closure]).blocked(
-        date(2027, 1, 7), time(10), time(11), skip_breaks=False) == "closure (Staff training)"
+    assert (
+        SessionCalendar(9, 9, WEEKDAY_HOURS, closures=[closure]).blocked(
+            date(2027, 1, 7), time(10), time(11), skip_breaks=False
+        )
+        == "closure (Staff training)"
+    )
 
 
 def test_term_breaks_skipped_only_when_the_series_skips_them() -> None:
     half_term = DateSpan(date(2027, 2, 15), date(2027, 2, 19), "Half-term")
     calendar = SessionCalendar(1, 1, WEEKDAY_HOURS, breaks=[half_term])
     tuesdays = pattern(Frequency.WEEKLY, date(2027, 2, 9), date(2027, 2, 23))
-    assert [s.day for s in calendar.expand(tuesdays, skip_breaks=True).sessions] == [date(2027, 2, 9),
-                                                                                       date(2027, 2, 23)]
+    assert [s.day for s in calendar.expand(tuesdays, skip_breaks=True).sessions] == [
+        date(2027, 2, 9),
+        date(2027, 2, 23),
+    ]
     assert len(calendar.expand(tuesdays, skip_breaks=False).sessions) == 3
 
 
@@ -136,7 +160,7 @@ def test_wall_clock_time_is_kept_across_clock_changes(before: date, after: date)
     assert offsets[after] == (9 if summer_first else 10)
 
 
-def calendar_zone():  # noqa: ANN201
+def calendar_zone():
     from scheduler.recurrence import LONDON
 
     return LONDON
@@ -168,7 +192,7 @@ def test_sessions_on_the_days_the_clocks_change() -> None:
     nth=st.sampled_from([1, 2, 3, 4, -1]),
     start_minutes=st.integers(min_value=0, max_value=20 * 4).map(lambda q: q * 15),
 )
-def test_every_expanded_session_keeps_the_pattern(first, weeks, frequency, nth, start_minutes) -> None:  # noqa: ANN001
+def test_every_expanded_session_keeps_the_pattern(first, weeks, frequency, nth, start_minutes) -> None:
     from datetime import timedelta
 
     start = time(start_minutes // 60, start_minutes % 60)
@@ -185,4 +209,4 @@ def test_every_expanded_session_keeps_the_pattern(first, weeks, frequency, nth, 
     skipped = SessionCalendar(1, 1, ALL_WEEK).expand(rule, skip_breaks=False).skipped
     assert all("clocks go forward" in s.reason or s.reason.startswith("bank holiday") for s in skipped)
     if frequency is Frequency.FORTNIGHTLY:
-        assert all((b - a).days % 14 == 0 for a, b in zip(days, days[1:], strict=False))
+        assert all((b - a).days % 14 == 0 for a, b in itertools.pairwise(days))
