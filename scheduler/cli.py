@@ -18,14 +18,13 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from typing import NoReturn
 
-from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
 from models.types import Frequency, Visibility
 from resources import locate
+from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.demo import DemoService, read_demo_file
@@ -33,6 +32,8 @@ from scheduler.services.directory import DirectoryService
 from scheduler.services.queries import OccurrenceQueries
 
 EXIT_USER_ERROR = 2
+# Feature packages add their commands here (each a CommandGroup module).
+COMMAND_GROUPS: tuple[CommandGroup, ...] = ()
 GuiLauncher = Callable[[str, str], int]
 
 
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--skip-breaks", action="store_true", help="do not meet in term-time breaks")
     book.add_argument("--attendance", type=_positive, default=1, metavar="N")
     book.add_argument("--json", action="store_true")
+    for group in COMMAND_GROUPS:
+        group.register(commands)
     return parser
 
 
@@ -133,22 +136,7 @@ def _safe_url(url: str) -> str:
         return url
 
 
-class _Context:
-    """What the commands share: engine and session factory, made once here (the composition root)."""
-
-    def __init__(self, url: str, operator: str):
-        self.url = url
-        self.operator = operator
-        self.engine: Engine = db.make_engine(url)
-        self.sessions: sessionmaker[Session] = db.make_session_factory(self.engine)
-
-    def ready(self) -> None:
-        """Create or upgrade the schema (idempotent), so every command works on a new database."""
-        if not db.is_current(self.engine):
-            db.upgrade(self.engine)
-
-
-def _run(args: argparse.Namespace, context: _Context) -> int:
+def _run(args: argparse.Namespace, context: CommandContext) -> int:
     if args.command == "db":
         db.upgrade(context.engine)
         print(f"database {_safe_url(context.url)} is at schema revision {db.current_revision(context.engine)}")
@@ -178,10 +166,13 @@ def _run(args: argparse.Namespace, context: _Context) -> int:
         return _occurrences(args, context)
     if args.command == "book":
         return _book(args, context)
+    for group in COMMAND_GROUPS:
+        if args.command in group.NAMES:
+            return group.run(args, context)
     raise AssertionError(f"unhandled command {args.command}")
 
 
-def _occurrences(args: argparse.Namespace, context: _Context) -> int:
+def _occurrences(args: argparse.Namespace, context: CommandContext) -> int:
     if args.last < args.first:
         raise InvalidInput(f"--to {args.last} is before --from {args.first}")
     directory = DirectoryService(context.sessions)
@@ -206,7 +197,7 @@ def _occurrences(args: argparse.Namespace, context: _Context) -> int:
     return 0
 
 
-def _book(args: argparse.Namespace, context: _Context) -> int:
+def _book(args: argparse.Namespace, context: CommandContext) -> int:
     directory = DirectoryService(context.sessions)
     room_id = directory.room_id(args.hub, args.room)
     organisation_id = directory.organisation_id(args.org)
@@ -265,7 +256,7 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
             return _fail("the desktop app is not available from this entry point; give a command")
         return launch_gui(url, operator)
     try:
-        context = _Context(url, operator)
+        context = CommandContext(url, operator)
         return _run(args, context)
     except HubSchedError as exc:
         return _fail(str(exc))

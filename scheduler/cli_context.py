@@ -1,0 +1,46 @@
+"""What every `hubsched` command shares, and the shape of a command group that plugs into the CLI.
+
+Owns: `CommandContext` (database URL, operator, engine and session factory, made once by the CLI's
+composition root) and the `CommandGroup` protocol that feature packages (feeds, allocation) implement
+so that their commands live beside their code rather than in one growing cli.py.
+Must not import: desktop_app, PySide6.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import db
+
+
+class CommandContext:
+    """Engine and session factory for one run of the CLI."""
+
+    def __init__(self, url: str, operator: str):
+        self.url = url
+        self.operator = operator
+        self.engine: Engine = db.make_engine(url)
+        self.sessions: sessionmaker[Session] = db.make_session_factory(self.engine)
+
+    def ready(self) -> None:
+        """Create or upgrade the schema (idempotent), so every command works on a new database."""
+        if not db.is_current(self.engine):
+            db.upgrade(self.engine)
+
+
+class CommandGroup(Protocol):
+    """A module with sub-commands. `register` adds them; `run` executes one of `NAMES`.
+
+    `run` raises `HubSchedError` (or a subclass) for a user's mistake: the CLI prints it as one line and
+    exits 2. It returns the exit status otherwise. The schema is ready before `run` is called.
+    """
+
+    NAMES: frozenset[str]
+
+    def register(self, commands: argparse._SubParsersAction) -> None: ...  # pragma: no cover
+
+    def run(self, args: argparse.Namespace, context: CommandContext) -> int: ...  # pragma: no cover
