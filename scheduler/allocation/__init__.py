@@ -1,0 +1,81 @@
+"""Term allocation for Hub Scheduler: a pure CP-SAT package over frozen dataclasses.
+
+Dataclasses in (``problem``), dataclasses out (``result``); no database, no Qt, no I/O, and nothing of ours
+outside this package. Typical use::
+
+    result = solve(problem, time_limit=10, on_progress=report, stop=cancel_event)
+    for unmet in result.unmet:
+        print(unmet.message)
+    answer = what_would_it_take(problem, result, request_id, time_limit=5)
+
+Modules: ``problem`` (inputs), ``result`` (outputs), ``dates`` (meeting dates), ``candidates`` (static
+filtering), ``model`` / ``runner`` / ``extract`` (the three solver stages), ``scoring`` (objective in
+Python), ``engine`` (``solve``, the entry point), ``explain`` and ``whatif`` (explanations), ``greedy`` (baseline),
+``check`` (independent checker of hard constraints).
+"""
+
+from .check import check
+from .dates import meeting_dates
+from .engine import solve
+from .greedy import greedy
+from .problem import (
+    SECTORS,
+    WEEKDAY_NAMES,
+    ExistingPlacement,
+    Frequency,
+    Id,
+    Policy,
+    Problem,
+    Request,
+    Room,
+    Term,
+    Window,
+)
+from .result import (
+    Blocker,
+    Change,
+    Placement,
+    Progress,
+    Requirement,
+    Result,
+    RoomRejection,
+    SectorShare,
+    Status,
+    UnmetKind,
+    UnmetRequest,
+)
+from .scoring import weighted_placed
+from .whatif import Move, WhatItTakes, what_would_it_take
+
+__all__ = [
+    "SECTORS",
+    "WEEKDAY_NAMES",
+    "Blocker",
+    "Change",
+    "ExistingPlacement",
+    "Frequency",
+    "Id",
+    "Move",
+    "Placement",
+    "Policy",
+    "Problem",
+    "Progress",
+    "Request",
+    "Requirement",
+    "Result",
+    "Room",
+    "RoomRejection",
+    "SectorShare",
+    "Status",
+    "Term",
+    "UnmetKind",
+    "UnmetRequest",
+    "WhatItTakes",
+    "Window",
+    "check",
+    "greedy",
+    "meeting_dates",
+    "solve",
+    "weighted_placed",
+    "what_would_it_take",
+]

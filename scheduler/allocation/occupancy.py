@@ -1,0 +1,51 @@
+"""Who occupies which room and which shared person at which time, for a set of chosen candidates.
+
+This module owns clash look-ups outside the solver: the greedy baseline, the post-solve fill-in and the
+blocker explanations all ask "what would this candidate clash with?". It uses the same cells and week
+masks as the model (see ``candidates``); the independent checker in ``check`` deliberately does not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .candidates import Candidate
+from .problem import Request
+
+
+class Occupancy:
+    """Placed candidates indexed by (room, weekday) and (shared person, weekday)."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[tuple[object, int], list[Candidate]] = defaultdict(list)
+        self._people: dict[tuple[str, int], list[tuple[Candidate, object]]] = defaultdict(list)
+
+    def add(self, candidate: Candidate, request: Request) -> None:
+        self._rooms[(candidate.room_id, candidate.weekday)].append(candidate)
+        for person in request.shared:
+            self._people[(person, candidate.weekday)].append((candidate, request.id))
+
+    def conflicts(self, candidate: Candidate, request: Request) -> list[tuple[Candidate, str]]:
+        """Placed candidates this one would clash with, each with ``"room"`` or the shared person's name."""
+        found = [
+            (other, "room")
+            for other in self._rooms.get((candidate.room_id, candidate.weekday), ())
+            if other.request_id != request.id and candidate.clashes_in_time(other)
+        ]
+        for person in sorted(request.shared):
+            found.extend(
+                (other, person)
+                for other, other_request in self._people.get((person, candidate.weekday), ())
+                if other_request != request.id and candidate.clashes_in_time(other)
+            )
+        return found
+
+    def is_free(self, candidate: Candidate, request: Request) -> bool:
+        for other in self._rooms.get((candidate.room_id, candidate.weekday), ()):
+            if other.request_id != request.id and candidate.clashes_in_time(other):
+                return False
+        for person in request.shared:
+            for other, other_request in self._people.get((person, candidate.weekday), ()):
+                if other_request != request.id and candidate.clashes_in_time(other):
+                    return False
+        return True

@@ -1,0 +1,177 @@
+"""Stage two of three: run CP-SAT on a built model with a time limit, progress reports and a stop handle.
+
+This module owns the solver call: parameters (time limit always set, worker count), the solution callback
+that counts solutions and reports :class:`~scheduler.allocation.result.Progress`, and the watcher thread
+that turns a set ``threading.Event`` into ``stop_search()`` within about 50 ms even while no solution
+arrives (a callback alone only runs on solutions).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .model import Variables
+from .result import Progress
+
+ProgressCallback = Callable[[Progress], None]
+WATCH_INTERVAL = 0.05
+
+
+@dataclass
+class RunOutcome:
+    """What one solver run produced. ``chosen`` holds the chosen candidate indices when a solution exists."""
+
+    status: int
+    has_solution: bool
+    objective: float
+    bound: float
+    chosen: list[int]
+    values: dict[int, int]  # variable index -> value, for hinting the next stage
+    solutions: int
+    first_solution_at: float | None
+    stopped: bool
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(
+        self,
+        variables: Variables,
+        stage: int,
+        started: float,
+        scale: float,
+        on_progress: ProgressCallback | None,
+        stop: threading.Event | None,
+        solutions_before: int,
+    ) -> None:
+        super().__init__()
+        self._variables = variables
+        self._stage = stage
+        self._started = started
+        self._scale = scale
+        self._on_progress = on_progress
+        self._stop = stop
+        self.solutions = solutions_before
+        self.first_solution_at: float | None = None
+        self.error: BaseException | None = None
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        elapsed = time.monotonic() - self._started
+        if self.first_solution_at is None:
+            self.first_solution_at = elapsed
+        if self._stop is not None and self._stop.is_set():
+            self.stop_search()
+        if self._on_progress is None or self.error is not None:
+            return
+        try:
+            self._on_progress(
+                Progress(
+                    stage=self._stage,
+                    solutions_found=self.solutions,
+                    placed=int(self.value(self._variables.placed)),
+                    objective=self.objective_value / self._scale,
+                    bound=self.best_objective_bound / self._scale,
+                    elapsed=elapsed,
+                )
+            )
+        except BaseException as error:
+            # An exception must not escape into the solver's thread; stop and re-raise afterwards.
+            self.error = error
+            self.stop_search()
+
+
+def run(
+    model: cp_model.CpModel,
+    variables: Variables,
+    *,
+    time_limit: float,
+    num_workers: int = 2,
+    stage: int = 1,
+    started: float | None = None,
+    scale: float = 1.0,
+    on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+    solutions_before: int = 0,
+    random_seed: int = 0,
+    light_presolve: bool = False,
+) -> RunOutcome:
+    """Solve ``model`` (objective already set) and collect the chosen candidates.
+
+    Args:
+        model: the model with its objective and hints.
+        variables: the variable tables from :func:`~scheduler.allocation.model.build_model`.
+        time_limit: seconds; always applied (at least 10 ms).
+        num_workers: CP-SAT search workers (2 suits this 2-core machine).
+        stage: reported in progress.
+        started: ``time.monotonic()`` of the whole solve, so elapsed times add up across stages.
+        scale: objective values are divided by it in progress reports.
+        on_progress: called from the solver's thread at each solution.
+        stop: when set, the search stops within about 50 ms and the best solution so far is returned.
+        solutions_before: solutions found by earlier stages (progress counts continue).
+        random_seed: CP-SAT's seed.
+        light_presolve: one presolve pass without probing (for large models, where full presolve costs
+            more time than it saves).
+    """
+    started = time.monotonic() if started is None else started
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.num_workers = max(1, num_workers)
+    solver.parameters.random_seed = random_seed
+    if light_presolve:
+        solver.parameters.max_presolve_iterations = 1
+        solver.parameters.cp_model_probing_level = 0
+    callback = _Callback(variables, stage, started, scale, on_progress, stop, solutions_before)
+
+    done = threading.Event()
+    stopped = threading.Event()
+
+    def watch() -> None:
+        assert stop is not None
+        while not done.wait(WATCH_INTERVAL):
+            if stop.is_set():
+                stopped.set()
+                solver.stop_search()
+                return
+
+    watcher = None
+    if stop is not None:
+        if stop.is_set():
+            return RunOutcome(cp_model.UNKNOWN, False, 0.0, 0.0, [], {}, solutions_before, None, True)
+        watcher = threading.Thread(target=watch, name="allocation-stop-watcher", daemon=True)
+        watcher.start()
+    try:
+        status = solver.solve(model, callback)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    if callback.error is not None:
+        raise callback.error
+    has_solution = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    chosen: list[int] = []
+    values: dict[int, int] = {}
+    objective = bound = 0.0
+    if has_solution:
+        # Reading the response's solution vector once is far faster than one value() call per variable.
+        solution = list(solver.response_proto.solution)
+        chosen = [i for i, variable in enumerate(variables.place) if solution[variable.index]]
+        for variable in variables.all_variables():
+            values[variable.index] = solution[variable.index]
+        objective = solver.objective_value
+        bound = solver.best_objective_bound
+    return RunOutcome(
+        status=status,
+        has_solution=has_solution,
+        objective=objective,
+        bound=bound,
+        chosen=chosen,
+        values=values,
+        solutions=callback.solutions,
+        first_solution_at=callback.first_solution_at,
+        stopped=stopped.is_set() or (stop is not None and stop.is_set()),
+    )
