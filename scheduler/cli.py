@@ -25,7 +25,9 @@ from models import db
 from models.types import Frequency, Visibility
 from resources import locate
 from scheduler.cli_context import CommandContext, CommandGroup
+from scheduler.commands import allocate as allocate_commands
 from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
+from scheduler.feeds import commands as feed_commands
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.demo import DemoService, read_demo_file
 from scheduler.services.directory import DirectoryService
@@ -33,7 +35,7 @@ from scheduler.services.queries import OccurrenceQueries
 
 EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
-COMMAND_GROUPS: tuple[CommandGroup, ...] = ()
+COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands)
 GuiLauncher = Callable[[str, str], int]
 
 

@@ -46,3 +46,11 @@ class StaleEdit(HubSchedError):
 
 class DatabaseUnavailable(HubSchedError):
     """The database cannot be reached or opened."""
+
+
+class InvalidRequest(InvalidInput):
+    """A request form has problems; `fields` maps each field name to the sentence shown next to it."""
+
+    def __init__(self, fields: dict[str, str]):
+        self.fields = dict(fields)
+        super().__init__("; ".join(self.fields.values()))

@@ -36,6 +36,7 @@ from scheduler.recurrence import (
     Pattern,
     Skipped,
     add_minutes,
+    to_local,
     to_utc,
 )
 from scheduler.recurrence import (
@@ -109,6 +110,28 @@ class BookedSeries:
     version: int
     sessions: int
     skipped: list[Skipped]
+
+
+@dataclass(frozen=True)
+class SeriesCancellation:
+    """What `cancel_series_undoably` cancelled, so that `restore_series` can bring exactly that back."""
+
+    series_id: int
+    version: int
+    occurrence_ids: tuple[int, ...]
+    last_date: date
+
+
+@dataclass(frozen=True)
+class SeriesDetails:
+    """The editable details of a series: who, what it is called, who may see it, how many come."""
+
+    organisation_id: int
+    title: str
+    public_title: str = ""
+    visibility: Visibility = Visibility.PUBLIC
+    hide_location: bool = False
+    attendance: int = 1
 
 
 def _nth_of(day: date) -> int:
@@ -450,69 +473,77 @@ class BookingService:
             if occurrence is None:
                 raise NotFound(f"no session with id {occurrence_id}")
             series = self._load_series(session, occurrence.series_id, expected_version)
-            if occurrence.status is OccurrenceStatus.CANCELLED:
-                raise InvalidInput(f"{describe_occurrence(occurrence)} is cancelled; book it again instead")
-            room = session.get(Room, room_id)
-            if room is None:
-                raise NotFound(f"no room with id {room_id}")
-            end = add_minutes(start, series.duration_min)
-            calendar = room_calendar(session, room, day, day, series.term)
-            problems: list[Problem] = []
-            if series.attendance > room.capacity:
-                problems.append(
-                    Problem(
-                        CapacityExceeded,
-                        f"{room_label(room)} holds {room.capacity} people but {series.attendance} are expected",
-                    )
-                )
-            reason = calendar.blocked(day, start, end, skip_breaks=False)
-            if reason:
-                error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
-                problems.append(Problem(error, f"{room_label(room)} on {day:%a %d %b %Y}: {reason}"))
-            moved = DatedSession(day, to_utc(day, start), to_utc(day, end), occurrence.recurrence_local)
-            others = [
-                o
-                for o in live_occurrences_overlapping(session, [room.id], moved.start_utc, moved.end_utc)
-                if o.id != occurrence.id
-            ]
-            if others:
-                problems.append(
-                    Problem(
-                        BookingClash,
-                        f"{room_label(room)} is already booked by {describe_occurrence(others[0])}",
-                    )
-                )
-            if problems:
-                raise problems[0].error("; ".join(p.message for p in problems))
-            before = {
-                "occurrence": occurrence.id,
-                "room": room_label(occurrence.room),
-                "start_utc": occurrence.start_utc.isoformat(),
-            }
-            occurrence.room_id = room.id
-            occurrence.start_utc, occurrence.end_utc = moved.start_utc, moved.end_utc
-            occurrence.status = OccurrenceStatus.MOVED
-            series.sequence += 1
-            series.updated_at = self._clock()
-            session.flush()
-            audit(
-                session,
-                self._operator,
-                "move-session",
-                "occurrence",
-                occurrence.id,
-                f"Moved {series.title} of {occurrence.recurrence_local:%a %d %b %Y %H:%M} to "
-                f"{room_label(room)} {WEEKDAY_NAMES[day.weekday()]} {day:%d %b %Y} {start:%H:%M}",
-                before,
-                {
-                    "occurrence": occurrence.id,
-                    "room": room_label(room),
-                    "start_utc": moved.start_utc.isoformat(),
-                },
-            )
+            self.move_within(session, occurrence, room_id=room_id, day=day, start=start)
             return series.version
 
         return self._commit_change(work)
+
+    def move_within(self, session: Session, occurrence: Occurrence, *, room_id: int, day: date, start: time) -> None:
+        """Move a session inside a transaction the caller owns (closures re-homing what they displace).
+
+        Checks capacity, closures, opening hours and clashes; raises the typed error of the first problem.
+        """
+        series = occurrence.series
+        if occurrence.status is OccurrenceStatus.CANCELLED:
+            raise InvalidInput(f"{describe_occurrence(occurrence)} is cancelled; book it again instead")
+        room = session.get(Room, room_id)
+        if room is None:
+            raise NotFound(f"no room with id {room_id}")
+        end = add_minutes(start, series.duration_min)
+        calendar = room_calendar(session, room, day, day, series.term)
+        problems: list[Problem] = []
+        if series.attendance > room.capacity:
+            problems.append(
+                Problem(
+                    CapacityExceeded,
+                    f"{room_label(room)} holds {room.capacity} people but {series.attendance} are expected",
+                )
+            )
+        reason = calendar.blocked(day, start, end, skip_breaks=False)
+        if reason:
+            error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
+            problems.append(Problem(error, f"{room_label(room)} on {day:%a %d %b %Y}: {reason}"))
+        moved = DatedSession(day, to_utc(day, start), to_utc(day, end), occurrence.recurrence_local)
+        others = [
+            o
+            for o in live_occurrences_overlapping(session, [room.id], moved.start_utc, moved.end_utc)
+            if o.id != occurrence.id
+        ]
+        if others:
+            problems.append(
+                Problem(
+                    BookingClash,
+                    f"{room_label(room)} is already booked by {describe_occurrence(others[0])}",
+                )
+            )
+        if problems:
+            raise problems[0].error("; ".join(p.message for p in problems))
+        before = {
+            "occurrence": occurrence.id,
+            "room": room_label(occurrence.room),
+            "start_utc": occurrence.start_utc.isoformat(),
+        }
+        occurrence.room_id = room.id
+        occurrence.start_utc, occurrence.end_utc = moved.start_utc, moved.end_utc
+        occurrence.status = OccurrenceStatus.MOVED
+        series.sequence += 1
+        series.updated_at = self._clock()
+        session.flush()
+        audit(
+            session,
+            self._operator,
+            "move-session",
+            "occurrence",
+            occurrence.id,
+            f"Moved {series.title} of {occurrence.recurrence_local:%a %d %b %Y %H:%M} to "
+            f"{room_label(room)} {WEEKDAY_NAMES[day.weekday()]} {day:%d %b %Y} {start:%H:%M}",
+            before,
+            {
+                "occurrence": occurrence.id,
+                "room": room_label(room),
+                "start_utc": moved.start_utc.isoformat(),
+            },
+        )
 
     def rename_series(self, series_id: int, expected_version: int, *, title: str, public_title: str) -> int:
         """Change a series' titles (no SEQUENCE bump: time, room and status are unchanged)."""
@@ -538,3 +569,242 @@ class BookingService:
             return series.version
 
         return self._commit_change(work)
+
+    # -- changes the desktop calendar needs (each one the undo of another) ----------------------------
+
+    def move_series(
+        self, series_id: int, expected_version: int, *, room_id: int, start: time, day_shift: int = 0
+    ) -> int:
+        """Move every live session of a series to another room and start time (and weekday).
+
+        Each session keeps its own date (shifted by `day_shift` days) and its offset from the series'
+        start, so a session that had been moved on its own stays as far from the pattern as it was; the
+        pattern and the sessions' recurrence identities move with them. Refused, writing nothing, when
+        any moved session would break a booking rule. Returns the series' new version.
+        """
+        if not -6 <= day_shift <= 6:
+            raise InvalidInput("a series can move at most six days earlier or later")
+
+        def work(session: Session) -> int:
+            series = self._load_series(session, series_id, expected_version)
+            if series.cancelled:
+                raise InvalidInput(f"{series.title} is cancelled; book it again instead")
+            if day_shift and series.frequency is Frequency.MONTHLY:
+                raise InvalidInput(
+                    f"{series.title} meets on the nth weekday of the month; move single sessions to another day"
+                )
+            room = session.get(Room, room_id)
+            if room is None:
+                raise NotFound(f"no room with id {room_id}")
+            live = [o for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED]
+            if not live:
+                raise InvalidInput(f"{series.title} has no sessions left to move")
+            delta = (start.hour * 60 + start.minute) - (series.start_local.hour * 60 + series.start_local.minute)
+            shift = timedelta(days=day_shift, minutes=delta)
+            problems: list[Problem] = []
+            if series.attendance > room.capacity:
+                problems.append(
+                    Problem(
+                        CapacityExceeded,
+                        f"{room_label(room)} holds {room.capacity} people but {series.attendance} are expected",
+                    )
+                )
+            days = [to_local(o.start_utc).date() + timedelta(days=day_shift) for o in live]
+            calendar = room_calendar(session, room, min(days), max(days), series.term)
+            moved: list[tuple[Occurrence, DatedSession]] = []
+            for occurrence, day in zip(live, days, strict=True):
+                local = to_local(occurrence.start_utc)
+                try:
+                    new_start = add_minutes(local.time(), delta)
+                    new_end = add_minutes(new_start, series.duration_min)
+                except ValueError:
+                    raise InvalidInput(f"{series.title} would cross midnight at {start:%H:%M}") from None
+                reason = calendar.blocked(day, new_start, new_end, skip_breaks=False)
+                if reason and not problems:
+                    error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
+                    problems.append(Problem(error, f"{room_label(room)} on {day:%a %d %b %Y}: {reason}"))
+                moved.append(
+                    (
+                        occurrence,
+                        DatedSession(
+                            day, to_utc(day, new_start), to_utc(day, new_end), occurrence.recurrence_local + shift
+                        ),
+                    )
+                )
+            dated = sorted((m for _, m in moved), key=lambda m: m.start_utc)
+            problems += self._clashes(session, room, dated, exclude_series=series.id)
+            problems += self._team_clashes(session, tuple(t.id for t in series.teams), dated, series.id)
+            if problems:
+                raise problems[0].error("; ".join(p.message for p in problems))
+            before = series_snapshot(series)
+            # Shift identities in an order that never collides with a not-yet-shifted sibling.
+            ordered = sorted(moved, key=lambda pair: pair[0].recurrence_local, reverse=shift > timedelta(0))
+            for occurrence, target in ordered:
+                occurrence.room_id = room.id
+                occurrence.start_utc, occurrence.end_utc = target.start_utc, target.end_utc
+                occurrence.recurrence_local = target.recurrence_local
+                session.flush()
+            series.room_id = room.id
+            series.start_local = start
+            series.weekday = (series.weekday + day_shift) % 7
+            series.first_date += timedelta(days=day_shift)
+            series.last_date += timedelta(days=day_shift)
+            series.sequence += 1
+            series.updated_at = self._clock()
+            session.flush()
+            session.refresh(series, ["room"])
+            audit(
+                session,
+                self._operator,
+                "move-series",
+                "series",
+                series.id,
+                f"Moved {series.title} ({len(moved)} session(s)) to {room_label(room)} "
+                f"{WEEKDAY_NAMES[series.weekday]}s {start:%H:%M}",
+                before,
+                series_snapshot(series),
+            )
+            return series.version
+
+        return self._commit_change(work)
+
+    def restore_occurrence(self, occurrence_id: int, expected_version: int) -> int:
+        """Undo a cancellation: the session runs again where and when it was, if the rules still allow."""
+
+        def work(session: Session) -> int:
+            occurrence = session.get(Occurrence, occurrence_id)
+            if occurrence is None:
+                raise NotFound(f"no session with id {occurrence_id}")
+            series = self._load_series(session, occurrence.series_id, expected_version)
+            if occurrence.status is not OccurrenceStatus.CANCELLED:
+                raise InvalidInput(f"{describe_occurrence(occurrence)} is not cancelled")
+            self._check_restorable(session, series, [occurrence])
+            occurrence.status = self._restored_status(series, occurrence)
+            series.cancelled = False
+            series.sequence += 1
+            series.updated_at = self._clock()
+            session.flush()
+            audit(
+                session,
+                self._operator,
+                "restore-session",
+                "occurrence",
+                occurrence.id,
+                f"Restored {describe_occurrence(occurrence)}",
+                {"occurrence": occurrence.id, "status": "cancelled"},
+                {"occurrence": occurrence.id, "status": str(occurrence.status)},
+            )
+            return series.version
+
+        return self._commit_change(work)
+
+    def cancel_series_undoably(
+        self, series_id: int, expected_version: int, *, from_date: date | None = None
+    ) -> SeriesCancellation:
+        """`cancel_series`, returning what `restore_series` needs to undo it exactly."""
+        with self._sessions() as session:
+            series = self._load_series(session, series_id, expected_version)
+            ids = tuple(
+                o.id
+                for o in series.occurrences
+                if o.status is not OccurrenceStatus.CANCELLED
+                and (from_date is None or o.recurrence_local.date() >= from_date)
+            )
+            last_date = series.last_date
+        version = self.cancel_series(series_id, expected_version, from_date=from_date)
+        return SeriesCancellation(series_id, version, ids, last_date)
+
+    def restore_series(self, series_id: int, expected_version: int, cancellation: SeriesCancellation) -> int:
+        """Undo `cancel_series_undoably`: the sessions it cancelled run again, if the rules still allow."""
+
+        def work(session: Session) -> int:
+            series = self._load_series(session, series_id, expected_version)
+            before = series_snapshot(series)
+            occurrences = [o for o in series.occurrences if o.id in set(cancellation.occurrence_ids)]
+            self._check_restorable(session, series, occurrences)
+            for occurrence in occurrences:
+                occurrence.status = self._restored_status(series, occurrence)
+            series.cancelled = False
+            series.last_date = cancellation.last_date
+            series.sequence += 1
+            series.updated_at = self._clock()
+            session.flush()
+            audit(
+                session,
+                self._operator,
+                "restore-series",
+                "series",
+                series.id,
+                f"Restored {series.title}: {len(occurrences)} session(s)",
+                before,
+                series_snapshot(series),
+            )
+            return series.version
+
+        return self._commit_change(work)
+
+    def update_details(self, series_id: int, expected_version: int, details: SeriesDetails) -> int:
+        """Change what a series is (organisation, titles, visibility, attendance), not where or when."""
+        if not details.title.strip():
+            raise InvalidInput("a booking needs a title")
+        if details.attendance <= 0:
+            raise InvalidInput(f"expected attendance must be at least 1, got {details.attendance}")
+
+        def work(session: Session) -> int:
+            series = self._load_series(session, series_id, expected_version)
+            organisation = session.get(Organisation, details.organisation_id)
+            if organisation is None:
+                raise NotFound(f"no organisation with id {details.organisation_id}")
+            rooms = {o.room for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED} | {series.room}
+            for room in sorted(rooms, key=lambda r: r.capacity):
+                if details.attendance > room.capacity:
+                    raise CapacityExceeded(
+                        f"{room_label(room)} holds {room.capacity} people but {details.attendance} are expected"
+                    )
+            before = series_snapshot(series)
+            series.organisation = organisation
+            series.title, series.public_title = details.title.strip(), details.public_title.strip()
+            series.visibility = details.visibility
+            series.hide_location = details.hide_location
+            series.attendance = details.attendance
+            series.updated_at = self._clock()
+            session.flush()
+            audit(
+                session,
+                self._operator,
+                "edit-series",
+                "series",
+                series.id,
+                f"Edited the details of {series.title}",
+                before,
+                series_snapshot(series),
+            )
+            return series.version
+
+        return self._commit_change(work)
+
+    def _restored_status(self, series: Series, occurrence: Occurrence) -> OccurrenceStatus:
+        in_place = occurrence.room_id == series.room_id and (
+            to_local(occurrence.start_utc).replace(tzinfo=None) == occurrence.recurrence_local
+        )
+        return OccurrenceStatus.CONFIRMED if in_place else OccurrenceStatus.MOVED
+
+    def _check_restorable(self, session: Session, series: Series, occurrences: list[Occurrence]) -> None:
+        for occurrence in sorted(occurrences, key=lambda o: o.start_utc):
+            start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
+            calendar = room_calendar(session, occurrence.room, start.date(), start.date(), series.term)
+            reason = calendar.blocked(start.date(), start.time(), end.time(), skip_breaks=False)
+            if reason:
+                error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
+                raise error(f"{room_label(occurrence.room)} on {start:%a %d %b %Y}: {reason}")
+            others = [
+                o
+                for o in live_occurrences_overlapping(
+                    session, [occurrence.room_id], occurrence.start_utc, occurrence.end_utc
+                )
+                if o.id != occurrence.id
+            ]
+            if others:
+                raise BookingClash(
+                    f"{room_label(occurrence.room)} is already booked by {describe_occurrence(others[0])}"
+                )

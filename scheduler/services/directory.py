@@ -8,12 +8,12 @@ Must not import: desktop_app, PySide6.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import Hub, Organisation, Room, Team, Term
+from models.entities import Facility, Hub, Organisation, Room, Team, Term
 from scheduler.errors import NotFound
 
 
@@ -27,6 +27,21 @@ class RoomRow:
     facilities: tuple[str, ...]
     step_free: bool
     bookable: bool
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    id: int
+    name: str
+    sector: str
+
+
+@dataclass(frozen=True)
+class TermRow:
+    id: int
+    name: str
+    first_day: date
+    last_day: date
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,24 @@ class DirectoryService:
                     rooms=tuple(room_row(r) for r in hub.rooms),
                 )
                 for hub in session.scalars(select(Hub).order_by(Hub.name))
+            ]
+
+    def organisations(self) -> list[OrganisationRow]:
+        with self._sessions() as session:
+            return [
+                OrganisationRow(o.id, o.name, str(o.sector))
+                for o in session.scalars(select(Organisation).order_by(Organisation.name))
+            ]
+
+    def facility_names(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(Facility.name).order_by(Facility.name)))
+
+    def terms(self) -> list[TermRow]:
+        with self._sessions() as session:
+            return [
+                TermRow(t.id, t.name, t.first_day, t.last_day)
+                for t in session.scalars(select(Term).order_by(Term.first_day))
             ]
 
     def is_empty(self) -> bool:

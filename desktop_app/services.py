@@ -1,0 +1,74 @@
+"""AppServices: the scheduler services one window works with, built once per database connection.
+
+Owns: opening a database (schema at head, the demo borough on first start) and wiring the services;
+the composition root (app.py) and the settings dialog's "connect" use it. Holds no rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from models import db
+from resources import locate
+from scheduler.errors import DatabaseUnavailable, HubSchedError
+from scheduler.services.booking import BookingService
+from scheduler.services.calendar import CalendarQueries
+from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.directory import DirectoryService
+from scheduler.services.free_rooms import FreeRoomFinder
+from scheduler.services.queries import OccurrenceQueries
+
+
+@dataclass
+class AppServices:
+    url: str
+    engine: Engine
+    directory: DirectoryService
+    booking: BookingService
+    occurrences: OccurrenceQueries
+    calendar: CalendarQueries
+    free_rooms: FreeRoomFinder
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def connect(url: str, operator: str) -> AppServices:
+    """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message."""
+    try:
+        engine = db.make_engine(url)
+        if not db.is_current(engine):
+            db.upgrade(engine)
+        sessions = db.make_session_factory(engine)
+        directory = DirectoryService(sessions)
+        if directory.is_empty():
+            DemoService(sessions, operator).load(read_demo_file(locate("demo/borough.yaml")))
+    except db.DatabaseUrlError as exc:
+        raise DatabaseUnavailable(str(exc)) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"cannot open the database at {_safe(url)}: {reason}") from None
+    except HubSchedError:
+        raise
+    return AppServices(
+        url=url,
+        engine=engine,
+        directory=directory,
+        booking=BookingService(sessions, operator),
+        occurrences=OccurrenceQueries(sessions),
+        calendar=CalendarQueries(sessions),
+        free_rooms=FreeRoomFinder(sessions),
+    )
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a malformed URL is shown as typed
+        return url

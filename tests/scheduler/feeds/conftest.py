@@ -1,0 +1,264 @@
+"""Fixtures of the feed tests: ical.js installed from the npm registry, expanders, a borough with a year.
+
+`icaljs` runs `npm ci` into tests/scheduler/feeds/js/node_modules when ical.js is missing. Without node
+or npm the conformance tests fail with the reason: they are never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+import recurring_ical_events
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import db
+from models.entities import Occurrence, Series
+from models.types import Frequency, Visibility
+from scheduler.feeds.facts import BoroughFacts
+from scheduler.feeds.privacy import FeedSpec, includes
+from scheduler.services.booking import BookingService, NewBooking
+from tests.builders import Borough, add_closure, make_borough
+
+JS = Path(__file__).resolve().parent / "js"
+SINGLE_UID = re.compile(r"^\d{8}T\d{6}-")
+Instance = tuple[str, datetime, datetime]  # (series uid, start UTC, end UTC)
+
+
+class FixedClock:
+    """A clock that moves only when told, so DTSTAMP/LAST-MODIFIED are known."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, minutes: int = 1) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+
+
+def series_uid(uid: str) -> str:
+    """The series a VEVENT belongs to: single events of a series carry '<recurrence>-<series uid>'."""
+    return SINGLE_UID.sub("", uid)
+
+
+def expected_instances(spec: FeedSpec, facts: BoroughFacts) -> list[Instance]:
+    """The app's own occurrence list for a feed: live stored occurrences the feed includes."""
+    return sorted(
+        (series.uid, o.start_utc, o.end_utc)
+        for series in facts.series
+        for o in series.occurrences
+        if includes(spec, series, o, facts.places[o.room_id])
+    )
+
+
+def expand_with_recurring_ical_events(content: bytes) -> list[Instance]:
+    calendar = Calendar.from_ical(content)
+    events = recurring_ical_events.of(calendar).between(date(2000, 1, 1), date(2035, 1, 1))
+    return sorted(
+        (
+            series_uid(str(e["UID"])),
+            e.decoded("DTSTART").astimezone(UTC),
+            e.decoded("DTEND").astimezone(UTC),
+        )
+        for e in events
+    )
+
+
+@pytest.fixture(scope="session")
+def icaljs() -> Callable[[Iterable[Path], str], dict[str, list[Instance]]]:
+    """Expand files with Mozilla's ical.js under a given TZ; installs ical.js with `npm ci` if missing."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.fail("the ical.js conformance tests need node and npm on PATH (Node 20 or later); none found")
+    if not (JS / "node_modules" / "ical.js" / "package.json").is_file():
+        installed = subprocess.run(
+            [npm, "ci", "--prefix", str(JS), "--no-audit", "--no-fund"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        if installed.returncode != 0:
+            pytest.fail(f"`npm ci --prefix {JS}` failed, so ical.js is unavailable:\n{installed.stderr}")
+
+    def expand(files: Iterable[Path], tz: str) -> dict[str, list[Instance]]:
+        paths = [str(f) for f in files]
+        result = subprocess.run(
+            [node, str(JS / "expand.mjs"), *paths],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env={**os.environ, "TZ": tz},
+        )
+        assert result.returncode == 0, result.stderr
+        parsed = json.loads(result.stdout)
+        return {
+            path: sorted(
+                (
+                    series_uid(item["uid"]),
+                    datetime.fromisoformat(item["start"]),
+                    datetime.fromisoformat(item["end"]),
+                )
+                for item in items
+            )
+            for path, items in parsed.items()
+        }
+
+    return expand
+
+
+@dataclass(frozen=True)
+class Year:
+    """A year of bookings crossing both 2027 clock changes, with what happened to it."""
+
+    borough: Borough
+    weekly_uid: str  # Main Hall, Mondays 10:00 (bank holidays skipped; one session moved; one cancelled)
+    fortnightly_uid: str  # Meeting Room 1, Thursdays 13:00, skips term breaks
+    monthly_uid: str  # Hainault Main Hall, last Friday 10:00 (generic)
+    private_uid: str  # Meeting Room 1, 2nd Tuesday 18:30, private and hide-location
+    sunday_uid: str  # Main Hall, Sundays 00:30-02:30: the clock-change nights themselves
+    night_uid: str  # Meeting Room 1, Sundays 01:15-01:45: missing on 28 Mar, twice over on 31 Oct
+    one_off_uid: str
+    cancelled_uid: str  # a whole series cancelled
+
+
+def book_year(sessions: sessionmaker[Session], clock: FixedClock) -> Year:
+    borough = make_borough(sessions)
+    add_closure(sessions, scope="hub", hub_id=borough.civic_id, first_day=date(2027, 6, 7), last_day=date(2027, 6, 11))
+    service = BookingService(sessions, "Tester", clock=clock)
+
+    def book(**fields: object) -> str:
+        defaults: dict[str, object] = {"organisation_id": borough.advice_id, "attendance": 5}
+        return service.book(NewBooking(**{**defaults, **fields})).uid  # type: ignore[arg-type]
+
+    weekly = book(
+        room_id=borough.hall_id,
+        organisation_id=borough.pantry_id,
+        title="Food pantry",
+        first_date=date(2027, 1, 4),
+        last_date=date(2027, 12, 20),
+        start=time(10),
+        duration_min=120,
+        frequency=Frequency.WEEKLY,
+    )
+    fortnightly = book(
+        room_id=borough.meeting_id,
+        title="Debt advice",
+        public_title="Money advice",
+        visibility=Visibility.GENERIC,
+        first_date=date(2027, 1, 7),
+        last_date=date(2027, 12, 16),
+        start=time(13),
+        duration_min=90,
+        frequency=Frequency.FORTNIGHTLY,
+        runs_in_breaks=False,
+    )
+    monthly = book(
+        room_id=borough.hainault_hall_id,
+        title="Benefits check",
+        visibility=Visibility.GENERIC,
+        first_date=date(2027, 1, 29),
+        last_date=date(2027, 12, 31),
+        start=time(10),
+        duration_min=60,
+        frequency=Frequency.MONTHLY,
+        nth=-1,
+    )
+    private = book(
+        room_id=borough.meeting_id,
+        title="Domestic abuse outreach",
+        visibility=Visibility.PRIVATE,
+        hide_location=True,
+        first_date=date(2027, 1, 12),
+        last_date=date(2027, 12, 14),
+        start=time(18, 30),
+        duration_min=90,
+        frequency=Frequency.MONTHLY,
+        nth=2,
+    )
+    sunday = book(
+        room_id=borough.hall_id,
+        organisation_id=borough.pantry_id,
+        title="Night shelter breakfast prep",
+        first_date=date(2027, 3, 7),
+        last_date=date(2027, 11, 7),
+        start=time(0, 30),
+        duration_min=120,
+        frequency=Frequency.WEEKLY,
+    )
+    night = book(
+        room_id=borough.meeting_id,
+        organisation_id=borough.pantry_id,
+        title="Night shelter handover",
+        first_date=date(2027, 3, 7),
+        last_date=date(2027, 11, 14),
+        start=time(1, 15),
+        duration_min=30,
+        frequency=Frequency.WEEKLY,
+    )
+    one_off = book(
+        room_id=borough.hall_id,
+        title="Pension credit open day",
+        first_date=date(2027, 10, 29),
+        start=time(14),
+        duration_min=120,
+    )
+    cancelled = book(
+        room_id=borough.hainault_hall_id,
+        organisation_id=borough.pantry_id,
+        title="Pop-up pantry",
+        first_date=date(2027, 4, 6),
+        last_date=date(2027, 5, 25),
+        start=time(11),
+        duration_min=60,
+        frequency=Frequency.WEEKLY,
+    )
+    with sessions() as s:
+
+        def occurrence(uid: str, local: datetime) -> tuple[int, int]:
+            row = s.scalars(
+                select(Occurrence).join(Series).where(Series.uid == uid, Occurrence.recurrence_local == local)
+            ).one()
+            return row.id, row.series.version
+
+        moved = occurrence(weekly, datetime(2027, 3, 22, 10))
+        dropped = occurrence(weekly, datetime(2027, 11, 1, 10))
+        series_version = s.scalars(select(Series.version).where(Series.uid == cancelled)).one()
+        cancelled_id = s.scalars(select(Series.id).where(Series.uid == cancelled)).one()
+    clock.tick()
+    # Moved across the spring clock change, to another room and a Tuesday afternoon.
+    version = service.move_occurrence(
+        moved[0], moved[1], room_id=borough.meeting_id, day=date(2027, 3, 30), start=time(14, 30)
+    )
+    clock.tick()
+    service.cancel_occurrence(dropped[0], version)
+    clock.tick()
+    service.cancel_series(cancelled_id, series_version)
+    return Year(borough, weekly, fortnightly, monthly, private, sunday, night, one_off, cancelled)
+
+
+@pytest.fixture
+def sqlite_sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a migrated SQLite file only, for tests whose subject is not the database."""
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    yield db.make_session_factory(engine)
+    engine.dispose()
