@@ -14,7 +14,6 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.main_window import MainWindow
-from desktop_app.qt_compat import guard_none_refcount
 from desktop_app.services import AppServices, connect
 from desktop_app.settings import AppSettings
 from models import db
@@ -35,7 +34,6 @@ def choose_url(url: str, settings: AppSettings) -> str:
 
 
 def run(url: str, operator: str) -> int:
-    guard_none_refcount()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Hub Scheduler")
     app.setOrganizationName("Hub Scheduler")

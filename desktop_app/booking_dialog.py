@@ -325,3 +325,43 @@ class DetailsDialog(QDialog):
             hide_location=self.hide_location.isChecked(),
             attendance=self.attendance.value(),
         )
+
+
+class MoveDialog(QDialog):
+    """Move a session (or its whole series) to another room, date and time without dragging."""
+
+    def __init__(self, row, rooms: list[RoomRow], *, repeats: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.row = row
+        self.setWindowTitle(self.tr("Move {title}").format(title=row.title))
+        self.room = QComboBox(self)
+        for room in rooms:
+            self.room.addItem(
+                self.tr("{room}, {hub} ({people} people)").format(room=room.name, hub=room.hub, people=room.capacity),
+                room.id,
+            )
+        select_data(self.room, row.room_id)
+        self.date_edit = QDateEdit(qdate(row.start_local.date()), self)
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.start_edit = QTimeEdit(QTime(row.start_local.hour, row.start_local.minute), self)
+        self.start_edit.setDisplayFormat("HH:mm")
+        self.whole_series = QCheckBox(self.tr("Move &every session of the series (same weekday shift)"), self)
+        self.whole_series.setEnabled(repeats)
+        form = QFormLayout(self)
+        for label, field in (
+            (self.tr("&Room:"), self.room),
+            (self.tr("&Date:"), self.date_edit),
+            (self.tr("&Starts:"), self.start_edit),
+        ):
+            form.addRow(label, field)
+            field.setAccessibleName(label.replace("&", "").rstrip(":"))
+        form.addRow("", self.whole_series)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("&Move"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def target(self) -> tuple[int, date, time]:
+        return self.room.currentData(), pydate(self.date_edit.date()), pytime(self.start_edit.time())

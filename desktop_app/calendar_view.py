@@ -69,6 +69,7 @@ class CalendarView(QAbstractScrollArea):
         self.grid = TimeGrid()
         self.zoom = 1.2  # pixels per minute
         self.column_width = 168
+        self.fit_columns = False  # week view: share the width between the seven days
         self.selected_id: int | None = None
         self.cursor = (0, 0)  # (column, slot): the keyboard's place on the grid
         self._press: QPointF | None = None
@@ -112,6 +113,8 @@ class CalendarView(QAbstractScrollArea):
         )
 
     def _relayout(self) -> None:
+        if self.fit_columns and self._columns:
+            self.column_width = max(100, (self.viewport().width() - RULER) // len(self._columns))
         self._blocks = []
         for row in self._model.rows():
             if row.status == "cancelled":
@@ -255,6 +258,10 @@ class CalendarView(QAbstractScrollArea):
             super().keyPressEvent(event)
             return
         column, slot = self.cursor
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        if shift and not ctrl and key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self._nudge_selected(key)
+            return
         if ctrl and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
             self._step_session(1 if key == Qt.Key.Key_Down else -1)
             return
@@ -292,6 +299,26 @@ class CalendarView(QAbstractScrollArea):
                 )
             return
         super().keyPressEvent(event)
+
+    def _nudge_selected(self, key: int) -> None:
+        """Shift+arrows ask to move the selected session one grid step or one column: the keyboard's drag."""
+        row = self.selected_row()
+        if row is None:
+            return
+        index = self._column_of.get((row.room_id, row.start_local.date()))
+        if index is None:
+            return
+        minute = _minutes(row.start_local.time())
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            minute += self.grid.slot_min if key == Qt.Key.Key_Down else -self.grid.slot_min
+            if not 0 <= minute < 24 * 60:
+                return
+        else:
+            index += 1 if key == Qt.Key.Key_Right else -1
+            if not 0 <= index < len(self._columns):
+                return
+        target = self._columns[index]
+        self.move_requested.emit(row, target.room_id, target.day, time(minute // 60, minute % 60))
 
     def _step_session(self, direction: int) -> None:
         if not self._blocks:

@@ -75,7 +75,7 @@ class ChangeController(QObject):
             )
             self.changed.emit()
             return
-        self.prompts.error(parent, _tr("Cannot {action}").format(action=action.lower()), str(error))
+        self.prompts.error(parent, _tr("Cannot {action}").format(action=action[:1].lower() + action[1:]), str(error))
 
 
 class ServiceCommand(QUndoCommand):

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.booking_dialog import BookingDialog, DetailsDialog, pydate, qdate
+from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog, pydate, qdate
 from desktop_app.calendar_view import CalendarView, Column
 from desktop_app.commands import (
     BookCommand,
@@ -224,9 +224,11 @@ class MainWindow(QMainWindow):
         self.details.setAccessibleName(self.tr("Session details"))
         self.details.setOpenLinks(False)
         self.edit_button = QPushButton(self.tr("&Edit details…"), panel)
+        self.move_button = QPushButton(self.tr("&Move…"), panel)
         self.cancel_button = QPushButton(self.tr("&Cancel…"), panel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.move_button)
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(panel)
         layout.addWidget(self.details, 1)
@@ -237,6 +239,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.details_dock = dock
         self.edit_button.clicked.connect(self.edit_selected)
+        self.move_button.clicked.connect(self.move_selected)
         self.cancel_button.clicked.connect(self.cancel_selected)
 
     def _action(self, text: str, slot, shortcut=None, menu=None) -> QAction:
@@ -265,6 +268,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         self._action(self.tr("&Edit details…"), self.edit_selected, None, edit_menu)
+        self._action(self.tr("&Move session…"), self.move_selected, "Ctrl+M", edit_menu)
         self.cancel_action = self._action(
             self.tr("&Cancel session or series…"), self.cancel_selected, "Delete", edit_menu
         )
@@ -481,20 +485,17 @@ class MainWindow(QMainWindow):
                 room = next((r for r in self._rooms if r.id == self.week_room_id), None)
                 monday = day - timedelta(days=day.weekday())
                 days = [monday + timedelta(days=n) for n in range(7)]
-                columns = (
-                    [Column(room.id, d, f"{d:%a %d %b}", f"{room.name}, {room.hub}") for d in days] if room else []
-                )
-                rows = self.services.occurrences.between(
-                    monday, days[-1], room_id=self.week_room_id, include_cancelled=False
-                )
+                columns = [Column(room.id, d, f"{d:%a %d %b}", room.name) for d in days] if room else []
+                rows = self.services.occurrences.live_between(monday, days[-1], room_id=self.week_room_id)
                 first, last = monday, days[-1]
-                self.view.column_width = max(110, (self.view.viewport().width() - 58) // 7)
+                self.view.fit_columns = True
             else:
                 rooms = self.day_rooms()
                 hub_id = combo_value(self.scope_combo)
                 columns = [Column(r.id, day, r.name, f"{r.hub} · {r.capacity}") for r in rooms]
-                rows = self.services.occurrences.between(day, day, hub_id=hub_id, include_cancelled=False)
+                rows = self.services.occurrences.live_between(day, day, hub_id=hub_id)
                 first = last = day
+                self.view.fit_columns = False
                 self.view.column_width = 168
             blocked = self.services.calendar.blocked(
                 [c.room_id for c in columns[:1]] if self.mode == WEEK else [c.room_id for c in columns], first, last
@@ -522,6 +523,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has = self.view.selected_row() is not None
         self.edit_button.setEnabled(has)
+        self.move_button.setEnabled(has)
         self.cancel_button.setEnabled(has)
 
     def _show_details(self, row: OccurrenceRow | None) -> None:
@@ -546,7 +548,8 @@ class MainWindow(QMainWindow):
             "private": self.tr("Private: not in public feeds"),
         }
         history = "".join(
-            f"<li>{e(f'{to_local(h.at):%d %b %Y %H:%M}')} — {e(h.operator)}: {e(h.summary)}</li>" for h in reversed(info.history)
+            f"<li>{e(f'{to_local(h.at):%d %b %Y %H:%M}')} — {e(h.operator)}: {e(h.summary)}</li>"
+            for h in reversed(info.history)
         )
         self.details.setHtml(
             f"<h3>{e(info.title)}</h3>"
@@ -635,14 +638,36 @@ class MainWindow(QMainWindow):
             last_date=query.last_date,
         )
 
-    def request_move(self, row: OccurrenceRow, room_id: int, day: date, start: time) -> None:
+    def move_selected(self) -> MoveDialog | None:
+        """Move without dragging (keyboard and single-pointer users): room, date, time and scope in a dialog."""
+        row = self.view.selected_row()
+        if row is None:
+            return None
+        try:
+            info = self.services.calendar.session_details(row.id)
+        except HubSchedError as exc:
+            self.prompts.error(self, self.tr("Cannot move"), str(exc))
+            return None
+        dialog = MoveDialog(row, self._rooms, repeats=info.frequency != Frequency.ONCE, parent=self)
+        dialog.accepted.connect(
+            lambda: self.request_move(
+                row, *dialog.target(), scope=Scope.SERIES if dialog.whole_series.isChecked() else Scope.SESSION
+            )
+        )
+        self._open(dialog)
+        return dialog
+
+    def request_move(
+        self, row: OccurrenceRow, room_id: int, day: date, start: time, scope: Scope | None = None
+    ) -> None:
         try:
             info = self.services.calendar.session_details(row.id)
         except HubSchedError as exc:
             self.prompts.error(self, self.tr("Cannot move"), str(exc))
             return
-        scope = Scope.SESSION
-        if info.frequency != Frequency.ONCE:
+        if scope is None and info.frequency == Frequency.ONCE:
+            scope = Scope.SESSION
+        elif scope is None:
             scope = self.prompts.choose_scope(
                 self,
                 self.tr("Move session"),

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import AuditEntry, Hub, Occurrence, Room, Series
+from models.entities import AuditEntry, Occurrence, OpeningHours, Room, Series
 from models.types import Frequency
 from scheduler.errors import NotFound
 from scheduler.recurrence import WEEKDAY_NAMES, bank_holiday, to_local
@@ -95,37 +95,42 @@ class CalendarQueries:
         """Every unbookable stretch of the given rooms on local dates `first`..`last`."""
         spans: list[BlockedSpan] = []
         with self._sessions() as session:
-            rooms = session.scalars(
-                select(Room)
-                .where(Room.id.in_(room_ids))
-                .options(selectinload(Room.hub).selectinload(Hub.opening_hours))
+            # Plain column queries: this runs on every redraw of the calendar.
+            rooms = session.execute(
+                select(Room.id, Room.hub_id, Room.bookable).where(Room.id.in_(room_ids)).order_by(Room.id)
             ).all()
+            hours: dict[tuple[int, int], list[tuple[time, time]]] = {}
+            for hub_id, weekday, opens, closes in session.execute(
+                select(OpeningHours.hub_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes).where(
+                    OpeningHours.hub_id.in_({hub for _, hub, _ in rooms})
+                )
+            ):
+                hours.setdefault((hub_id, weekday), []).append((opens, closes))
             closures = closure_spans(session, first, last)
             day = first
             while day <= last:
                 holiday = bank_holiday(day)
-                for room in rooms:
+                for room_id, hub_id, bookable in rooms:
                     if holiday:
                         spans.append(
-                            BlockedSpan(room.id, day, DAY_START, DAY_END, "holiday", f"Bank holiday: {holiday}")
+                            BlockedSpan(room_id, day, DAY_START, DAY_END, "holiday", f"Bank holiday: {holiday}")
                         )
                         continue
-                    if not room.bookable:
-                        spans.append(BlockedSpan(room.id, day, DAY_START, DAY_END, "closed", "Not bookable"))
+                    if not bookable:
+                        spans.append(BlockedSpan(room_id, day, DAY_START, DAY_END, "closed", "Not bookable"))
                         continue
                     cursor = DAY_START
-                    windows = sorted((w.opens, w.closes) for w in room.hub.opening_hours if w.weekday == day.weekday())
-                    for opens, closes in windows:
+                    for opens, closes in sorted(hours.get((hub_id, day.weekday()), [])):
                         if opens > cursor:
-                            spans.append(BlockedSpan(room.id, day, cursor, opens, "closed", "Hub closed"))
+                            spans.append(BlockedSpan(room_id, day, cursor, opens, "closed", "Hub closed"))
                         cursor = max(cursor, closes)
                     if cursor < DAY_END:
-                        spans.append(BlockedSpan(room.id, day, cursor, DAY_END, "closed", "Hub closed"))
+                        spans.append(BlockedSpan(room_id, day, cursor, DAY_END, "closed", "Hub closed"))
                     for closure in closures:
-                        if closure.covers(room.id, room.hub_id, day, DAY_START, DAY_END):
+                        if closure.covers(room_id, hub_id, day, DAY_START, DAY_END):
                             spans.append(
                                 BlockedSpan(
-                                    room.id,
+                                    room_id,
                                     day,
                                     closure.start or DAY_START,
                                     closure.end or DAY_END,

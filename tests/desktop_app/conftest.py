@@ -17,15 +17,12 @@ from PySide6.QtCore import QSettings
 
 from desktop_app.main_window import MainWindow
 from desktop_app.prompts import Prompts, Scope
-from desktop_app.qt_compat import guard_none_refcount
 from desktop_app.services import AppServices, connect
 from desktop_app.settings import AppSettings
 from models import db
 from models.types import Frequency
 from scheduler.services.booking import BookingService, NewBooking
 from tests.builders import Borough, make_borough
-
-guard_none_refcount()  # see desktop_app/qt_compat.py
 
 # Fri 15 Jan 2027, 10:30 in London: the tests' "now" for the small borough.
 NOW = datetime(2027, 1, 15, 10, 30, tzinfo=UTC)

@@ -143,7 +143,7 @@ def test_a_refused_drop_shows_the_reason_and_changes_nothing(qtbot, window, smal
     assert live(small) == before
     assert len(prompts.errors) == 1
     title, message = prompts.errors[0]
-    assert title.startswith("Cannot move food pantry")
+    assert title == "Cannot move Food pantry on Fri 15 Jan"
     assert "holds 12 people but 40 are expected" in message and "Advice drop-in" in message
     assert window.controller.stack.count() == 0
 
@@ -218,3 +218,20 @@ def test_an_undo_refused_by_the_services_is_reported_and_dropped(qtbot, window, 
     window.undo_action.trigger()
     assert prompts.errors and "Late lunch" in prompts.errors[-1][1]
     assert window.controller.stack.count() == 0
+
+
+def test_move_the_series_without_dragging_through_the_move_dialog(qtbot, window, small, prompts) -> None:
+    before = live(small)
+    window.view.select(row_titled(window, "Food pantry"))
+    dialog = window.move_selected()
+    dialog.room.setCurrentIndex(dialog.room.findData(small.borough.hainault_hall_id))
+    dialog.date_edit.setDate(QDate(2027, 1, 14))  # Thursday: the whole series moves a day earlier
+    dialog.start_edit.setTime(dialog.start_edit.time().addSecs(-3600))
+    dialog.whole_series.setChecked(True)
+    dialog.accept()
+    assert prompts.questions == [] and prompts.errors == []
+    assert [(r, d, a) for t, r, d, a in live(small) if t == "Food pantry"] == [
+        (small.borough.hainault_hall_id, date(2027, 1, d), time(11)) for d in (7, 14, 21, 28)
+    ]
+    window.undo_action.trigger()
+    assert live(small) == before

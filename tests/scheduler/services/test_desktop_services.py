@@ -207,3 +207,15 @@ def test_move_series_across_a_closure_is_refused(service, borough, sessions) -> 
         service.move_series(booked.series_id, booked.version, room_id=borough.hainault_hall_id, start=time(12))
     with pytest.raises(InvalidInput):
         service.move_series(booked.series_id, booked.version, room_id=borough.hall_id, start=time(12), day_shift=9)
+
+
+def test_live_between_matches_between_without_cancelled_sessions(service, borough, sessions) -> None:
+    booked = service.book(weekly(borough))
+    service.book(weekly(borough, room_id=borough.hainault_hall_id, title="Lunch club", attendance=30))
+    first = OccurrenceQueries(sessions).between(date(2027, 1, 8), date(2027, 1, 8))[0]
+    service.cancel_occurrence(first.id, booked.version)
+    queries = OccurrenceQueries(sessions)
+    for kwargs in ({}, {"hub_id": borough.civic_id}, {"room_id": borough.hainault_hall_id}):
+        expected = queries.between(date(2027, 1, 1), date(2027, 1, 31), include_cancelled=False, **kwargs)
+        assert queries.live_between(date(2027, 1, 1), date(2027, 1, 31), **kwargs) == expected
+        assert expected
