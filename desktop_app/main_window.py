@@ -45,6 +45,8 @@ from desktop_app.commands import (
 )
 from desktop_app.free_room_dialog import FreeRoomDialog
 from desktop_app.item_models import SECTOR_LABELS, Role, RoomFilterProxy, RoomTreeModel, SessionListModel
+from desktop_app.planning.planning_window import PlanningWindow
+from desktop_app.planning.services import PlanningServices
 from desktop_app.prompts import Prompts, Scope
 from desktop_app.services import AppServices
 from desktop_app.settings import AppSettings
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self._clock = clock
         self._connect = connect
         self.active_dialog: QDialog | None = None
+        self.planning_window: PlanningWindow | None = None
         self.controller = ChangeController(services, self.prompts, lambda: self)
         self.controller.changed.connect(self.reload)
         self._hubs: list[HubRow] = []
@@ -294,6 +297,9 @@ class MainWindow(QMainWindow):
         self._action(self.tr("&New booking…"), self.new_booking, "Ctrl+N", book_menu)
         self._action(self.tr("&Find a free room…"), self.find_free_room, "Ctrl+F", book_menu)
 
+        plan_menu = bar.addMenu(self.tr("&Plan"))
+        self._action(self.tr("Plan &term…"), self.open_planning, "Ctrl+Shift+T", plan_menu)
+
     # -- directory and state ----------------------------------------------------------------------------
 
     def _load_directory(self) -> None:
@@ -356,7 +362,29 @@ class MainWindow(QMainWindow):
         self.date_edit.blockSignals(False)
         self.view.scroll_to_time(time(max(self.settings.time_grid.day_start, 8)))
 
+    def open_planning(self) -> PlanningWindow:
+        """The term-planning window (requests, allocation, closures, feeds, overview) on this database."""
+        if self.planning_window is not None and self.planning_window.services.engine is not self.services.engine:
+            self.planning_window.close()
+            self.planning_window.deleteLater()
+            self.planning_window = None
+        if self.planning_window is None:
+            self.planning_window = PlanningWindow(
+                PlanningServices.from_app(self.services),
+                self.prompts,
+                self.settings.qsettings,
+                controller=self.controller,
+                parent=self,
+            )
+            self.planning_window.bookings_changed.connect(self.reload)
+            self.planning_window.resize(1400, 900)
+        self.planning_window.show()
+        self.planning_window.activateWindow()
+        return self.planning_window
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.planning_window is not None:
+            self.planning_window.close()  # stops and joins its background threads
         self.settings.save_window_layout(self.saveGeometry(), self.saveState())
         self.settings.save_view_state(
             self.mode,

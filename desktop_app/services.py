@@ -25,6 +25,7 @@ from scheduler.services.queries import OccurrenceQueries
 @dataclass
 class AppServices:
     url: str
+    operator: str  # written to the audit log by every service
     engine: Engine
     directory: DirectoryService
     booking: BookingService
@@ -50,11 +51,12 @@ def connect(url: str, operator: str) -> AppServices:
         raise DatabaseUnavailable(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"cannot open the database at {_safe(url)}: {reason}") from None
+        raise DatabaseUnavailable(f"cannot open the database at {db.display_url(url)}: {reason}") from None
     except HubSchedError:
         raise
     return AppServices(
         url=url,
+        operator=operator,
         engine=engine,
         directory=directory,
         booking=BookingService(sessions, operator),
@@ -62,13 +64,3 @@ def connect(url: str, operator: str) -> AppServices:
         calendar=CalendarQueries(sessions),
         free_rooms=FreeRoomFinder(sessions),
     )
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # a malformed URL is shown as typed
-        return url

@@ -68,6 +68,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         raise DatabaseUrlError(f"cannot use database URL {parsed.render_as_string()!r}: {exc}") from exc
 
 
+def display_url(url: str) -> str:
+    """The URL as messages show it: without its password; a malformed URL as typed."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from typing import NoReturn
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from models import db
@@ -131,17 +130,10 @@ def _fail(message: str) -> int:
     return EXIT_USER_ERROR
 
 
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
-
-
 def _run(args: argparse.Namespace, context: CommandContext) -> int:
     if args.command == "db":
         db.upgrade(context.engine)
-        print(f"database {_safe_url(context.url)} is at schema revision {db.current_revision(context.engine)}")
+        print(f"database {db.display_url(context.url)} is at schema revision {db.current_revision(context.engine)}")
         return 0
     context.ready()
     if args.command == "demo":
@@ -265,7 +257,7 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
     except db.DatabaseUrlError as exc:
         return _fail(str(exc))
     except OperationalError as exc:
-        return _fail(str(DatabaseUnavailable(f"cannot open database {_safe_url(url)}: {_first_line(exc)}")))
+        return _fail(str(DatabaseUnavailable(f"cannot open database {db.display_url(url)}: {_first_line(exc)}")))
     except DBAPIError as exc:
         return _fail(f"the database refused the change: {_first_line(exc)}")
 

@@ -21,6 +21,7 @@ from .greedy import greedy
 from .problem import (
     SECTORS,
     WEEKDAY_NAMES,
+    BusyTime,
     ExistingPlacement,
     Frequency,
     Id,
@@ -51,6 +52,7 @@ __all__ = [
     "SECTORS",
     "WEEKDAY_NAMES",
     "Blocker",
+    "BusyTime",
     "Change",
     "ExistingPlacement",
     "Frequency",

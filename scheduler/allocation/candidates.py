@@ -2,8 +2,10 @@
 
 This module owns the static filtering shared by the CP-SAT model, the greedy baseline and the
 explanations: acceptable hub, capacity, facilities, step-free access, opening hours inside the request's
-allowed windows, and at least one session left after breaks and closures. For every room it rules out
-it records the first requirement that failed, which is what a static explanation reports.
+allowed windows, at least one session left after breaks and closures, and no session on top of a booking
+made outside the allocation (a room's ``busy`` times, or its shared people's in ``Problem.team_busy``).
+For every room it rules out it records the first requirement that failed, which is what a static
+explanation reports; the labels of outside bookings that ruled out any start are kept per request.
 
 Each candidate also knows the grid cells it covers on its weekday and the weeks it really meets (closed
 dates removed), so two candidates clash exactly when they share a room or a shared person, a weekday, a
@@ -14,11 +16,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .dates import meeting_dates, week_mask
-from .problem import ExistingPlacement, Frequency, Id, Problem, Request, Room, Window
+from .problem import BusyTime, ExistingPlacement, Frequency, Id, Problem, Request, Room, Window
 from .result import Requirement, RoomRejection, format_time
 
 
@@ -52,12 +54,17 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Candidates:
-    """All candidates of a problem plus why rooms were ruled out, per request."""
+    """All candidates of a problem plus why rooms were ruled out, per request.
+
+    ``busy`` holds, per request, the labels of outside bookings (room or shared person) that ruled out at
+    least one of its room-times, for explanations.
+    """
 
     items: tuple[Candidate, ...]
     by_request: dict[Id, tuple[int, ...]]
     rejections: dict[Id, tuple[RoomRejection, ...]]
     pin_errors: tuple[str, ...]
+    busy: dict[Id, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _parities(request: Request) -> tuple[int | None, ...]:
@@ -104,6 +111,46 @@ def _cells(start: int, end: int, grid: int) -> tuple[int, int]:
     return start // grid, -(-end // grid)
 
 
+def _busy_by_day(busy: Iterable[BusyTime]) -> dict[date, list[BusyTime]]:
+    by_day: dict[date, list[BusyTime]] = {}
+    for item in busy:
+        by_day.setdefault(item.day, []).append(item)
+    return by_day
+
+
+def _busy_labels(
+    dates: Iterable[date], start: int, end: int, tables: Iterable[tuple[str, dict[date, list[BusyTime]]]]
+) -> list[tuple[str, str]]:
+    """(whose, label) of every busy time overlapping ``[start, end)`` on one of ``dates``.
+
+    ``whose`` is ``"room"`` or a shared person's name.
+    """
+    found: list[tuple[str, str]] = []
+    for whose, by_day in tables:
+        for day in dates:
+            for item in by_day.get(day, ()):
+                if item.start < end and start < item.end:
+                    found.append((whose, item.label or f"booked {day.isoformat()}"))
+    return found
+
+
+def _busy_detail(found: Iterable[tuple[str, str]]) -> str:
+    """``"taken by other bookings: A, B; shared 'coach' booked elsewhere: C"``."""
+    by_whose: dict[str, list[str]] = {}
+    for whose, label in found:
+        labels = by_whose.setdefault(whose, [])
+        if label not in labels:
+            labels.append(label)
+    parts = []
+    for whose, labels in sorted(by_whose.items(), key=lambda item: item[0] != "room"):
+        shown = ", ".join(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
+        if whose == "room":
+            parts.append(f"taken by other bookings: {shown}")
+        else:
+            parts.append(f"shared '{whose}' booked elsewhere: {shown}")
+    return "; ".join(parts)
+
+
 class Cancelled(Exception):
     """Raised inside the package when the stop handle is set while building; ``solve`` turns it into data."""
 
@@ -121,10 +168,14 @@ def build_candidates(
     items: list[Candidate] = []
     by_request: dict[Id, tuple[int, ...]] = {}
     rejections: dict[Id, tuple[RoomRejection, ...]] = {}
+    busy_labels: dict[Id, tuple[str, ...]] = {}
     pin_errors: list[str] = []
+    room_busy = {room.id: _busy_by_day(room.busy) for room in problem.rooms if room.busy}
+    team_busy = {person: _busy_by_day(times) for person, times in problem.team_busy.items() if times}
     for request in problem.requests if requests is None else requests:
         if stop is not None and stop.is_set():
             raise Cancelled
+        people_busy = [(person, team_busy[person]) for person in sorted(request.shared) if person in team_busy]
         sessions_cache: dict[tuple[int, int | None, Id], tuple[tuple[date, ...], tuple[date, ...], int]] = {}
         plain_cache: dict[tuple[int, int | None], tuple[date, ...]] = {}
 
@@ -178,13 +229,23 @@ def build_candidates(
                     )
                     continue
                 rooms_and_starts.append((room, starts, _parities(request)))
+        excluded: list[tuple[str, str]] = []
         for room, starts, parities in rooms_and_starts:
             before = len(mine)
+            busy_tables = [("room", room_busy[room.id])] if room.id in room_busy else []
+            busy_tables += people_busy
+            excluded_here: list[tuple[str, str]] = []
             for weekday, start in starts:
                 for parity in parities:
                     kept, lost, mask = sessions(room, weekday, parity)
                     if not kept:
                         continue
+                    if busy_tables:
+                        # Taken by a booking outside the allocation on one of the dates it meets: infeasible.
+                        found = _busy_labels(kept, start, start + request.duration, busy_tables)
+                        if found:
+                            excluded_here.extend(found)
+                            continue
                     first_cell, end_cell = _cells(start, start + request.duration, grid)
                     candidate = Candidate(
                         index=len(items),
@@ -203,16 +264,26 @@ def build_candidates(
                     )
                     items.append(candidate)
                     mine.append(candidate.index)
+            excluded.extend(excluded_here)
             if len(mine) == before:
-                if pin is not None:
+                if pin is not None and excluded_here:
+                    pin_errors.append(
+                        f"{request.label}: pinned to {room.label} at {format_time(*starts[0], pin.week_parity)}, "
+                        f"which is {_busy_detail(excluded_here)}"
+                    )
+                elif pin is not None:
                     pin_errors.append(f"{request.label}: pinned placement has no session left in the term")
+                elif excluded_here:
+                    rejected.append(RoomRejection(room.id, Requirement.BUSY, _busy_detail(excluded_here)))
                 else:
                     rejected.append(
                         RoomRejection(room.id, Requirement.CLOSED, "closed or in a break on every date it could meet")
                     )
         by_request[request.id] = tuple(mine)
         rejections[request.id] = tuple(rejected)
-    return Candidates(tuple(items), by_request, rejections, tuple(pin_errors))
+        if excluded:
+            busy_labels[request.id] = tuple(dict.fromkeys(label for _whose, label in excluded))
+    return Candidates(tuple(items), by_request, rejections, tuple(pin_errors), busy_labels)
 
 
 def _pin_error(problem: Problem, request: Request, pin: ExistingPlacement) -> str | None:

@@ -1,6 +1,7 @@
 """An independent checker of every hard rule, for tests and for checking placements from elsewhere.
 
-This module owns a second, deliberately separate reading of the rules: it imports only the input and
+This module owns a second, deliberately separate reading of the rules (bookings made outside the
+allocation, ``Room.busy`` and ``Problem.team_busy``, included): it imports only the input and
 output dataclasses, never the candidate filter, the date arithmetic or the model, and it works date by
 date (walking every day of the term, comparing real clock minutes) where the model works with weeks,
 bit masks and grid cells. If the two disagree, a test fails.
@@ -86,6 +87,13 @@ def check(problem: Problem, placements: Iterable[Placement]) -> list[str]:
         if tuple(happen) != tuple(p.dates) or tuple(lost) != tuple(p.lost_dates):
             problems.append(f"{p.request_id}: dates do not match the term, frequency and closures")
         for day in happen:
+            for busy in room.busy:
+                if busy.day == day and p.start < busy.end and busy.start < p.end:
+                    problems.append(f"{p.request_id}: room {room.id} is already booked on {day} ({busy.label})")
+            for person in request.shared:
+                for busy in problem.team_busy.get(person, ()):
+                    if busy.day == day and p.start < busy.end and busy.start < p.end:
+                        problems.append(f"{p.request_id}: shared '{person}' is already booked on {day} ({busy.label})")
             room_day[(room.id, day)].append((p.start, p.end, p.request_id))
             for person in request.shared:
                 person_day[(person, day)].append((p.start, p.end, p.request_id))

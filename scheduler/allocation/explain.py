@@ -5,10 +5,11 @@ lives in ``whatif``):
 
 * static — no room can take the request at all; each room is named with the first requirement it fails
   (hub not acceptable, too small, missing facilities, not step-free, not open inside the allowed windows,
-  closed or in a break on every date);
+  closed or in a break on every date, taken by bookings made outside the allocation — named by label);
 * blockers — the request has feasible room-times but every one of them is occupied by a placed request
   in that room, or its shared person/team is busy elsewhere then; the blocking requests are listed with
-  how many of its room-times each one takes.
+  how many of its room-times each one takes, and outside bookings that took its other room-times are
+  named too.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def static_message(problem: Problem, request: Request, rejections: Iterable[Room
         Requirement.STEP_FREE: "not step-free",
         Requirement.OPENING_HOURS: "not open in its allowed windows",
         Requirement.CLOSED: "closed on every date it would meet",
+        Requirement.BUSY: "already booked",
     }
     for requirement, title in titles.items():
         rejected = by_requirement.get(requirement)
@@ -91,14 +93,26 @@ def explain_unmet(problem: Problem, candidates: Candidates, chosen: Iterable[int
             )
             kind = UnmetKind.NOT_PLACED
         else:
-            message = _blocked_message(problem, request, len(mine), blockers, {items[i].room_id for i in mine})
+            message = _blocked_message(
+                problem,
+                request,
+                len(mine),
+                blockers,
+                {items[i].room_id for i in mine},
+                candidates.busy.get(request.id, ()),
+            )
             kind = UnmetKind.BLOCKED
         explanations.append(UnmetRequest(request.id, kind, message, rejections, blockers, len(mine)))
     return tuple(explanations)
 
 
 def _blocked_message(
-    problem: Problem, request: Request, slots: int, blockers: tuple[Blocker, ...], rooms: set[Id]
+    problem: Problem,
+    request: Request,
+    slots: int,
+    blockers: tuple[Blocker, ...],
+    rooms: set[Id],
+    busy: tuple[str, ...] = (),
 ) -> str:
     room_names = ", ".join(sorted(problem.room(r).label for r in rooms))
     in_room = [b for b in blockers if b.via == "room"]
@@ -112,4 +126,8 @@ def _blocked_message(
         text += "; shared " + ", ".join(
             f"'{b.via}' busy with {problem.request(b.request_id).label} ({b.slots})" for b in shared[:8]
         )
+    if busy:
+        text += "; its other room-times are taken by other bookings: " + ", ".join(busy[:8])
+        if len(busy) > 8:
+            text += f" and {len(busy) - 8} more"
     return text + "."

@@ -25,6 +25,11 @@ class Occupancy:
         for person in request.shared:
             self._people[(person, candidate.weekday)].append((candidate, request.id))
 
+    def remove(self, candidate: Candidate, request: Request) -> None:
+        self._rooms[(candidate.room_id, candidate.weekday)].remove(candidate)
+        for person in request.shared:
+            self._people[(person, candidate.weekday)].remove((candidate, request.id))
+
     def conflicts(self, candidate: Candidate, request: Request) -> list[tuple[Candidate, str]]:
         """Placed candidates this one would clash with, each with ``"room"`` or the shared person's name."""
         found = [

@@ -55,6 +55,28 @@ class Window:
 
 
 @dataclass(frozen=True)
+class BusyTime:
+    """A dated time already taken by a booking outside the allocation (a one-off or a hand-made series).
+
+    ``start`` and ``end`` are minutes of the local wall clock on ``day`` (half-open); ``label`` names the
+    booking in explanations, e.g. ``"Flu clinic (NHS) Tue 12 Jan 10:00"``.
+    """
+
+    day: date
+    start: int
+    end: int
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end <= 24 * 60:
+            raise ValueError(f"busy time must satisfy 0 <= start < end <= 1440, got {self.start}..{self.end}")
+
+    def overlaps(self, day: date, start: int, end: int) -> bool:
+        """Whether a session ``[start, end)`` on ``day`` overlaps this busy time."""
+        return day == self.day and start < self.end and self.start < end
+
+
+@dataclass(frozen=True)
 class Room:
     """A bookable room.
 
@@ -67,6 +89,7 @@ class Room:
         opening: the weekly windows in which it is open (several per weekday allowed).
         closed_dates: dates on which it is closed; sessions on them are lost, not moved.
         name: for messages only.
+        busy: times already taken by bookings outside the allocation; no session may overlap them (hard).
     """
 
     id: Id
@@ -77,6 +100,7 @@ class Room:
     opening: tuple[Window, ...] = ()
     closed_dates: frozenset[date] = frozenset()
     name: str = ""
+    busy: tuple[BusyTime, ...] = ()
 
     @property
     def label(self) -> str:
@@ -217,13 +241,18 @@ class Policy:
 
 @dataclass(frozen=True)
 class Problem:
-    """Everything the solver needs for one term."""
+    """Everything the solver needs for one term.
+
+    ``team_busy`` holds, per shared person or team (the names requests use in ``shared``), the times they
+    are already booked outside the allocation; a request needing them may not meet then (hard).
+    """
 
     term: Term
     rooms: tuple[Room, ...]
     requests: tuple[Request, ...]
     existing: tuple[ExistingPlacement, ...] = ()
     policy: Policy = field(default_factory=Policy)
+    team_busy: Mapping[str, tuple[BusyTime, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         room_ids = [room.id for room in self.rooms]

@@ -70,6 +70,7 @@ class Requirement(enum.StrEnum):
     STEP_FREE = "step_free"
     OPENING_HOURS = "opening_hours"  # not open long enough inside any allowed window
     CLOSED = "closed"  # every session it could have falls on a closed date or in a break
+    BUSY = "busy"  # every room-time it fits is taken by bookings outside the allocation
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from models.entities import Closure, Request, Room, Series, Term
+from models.entities import Closure, Occurrence, Request, Room, Series, Term
 from models.types import ClosureScope, Frequency, OccurrenceStatus, RequestStatus
 from scheduler import allocation as alloc
 from scheduler.errors import InvalidInput, NotFound, StaleEdit
-from scheduler.recurrence import bank_holiday
+from scheduler.recurrence import bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, now_utc, room_label
 
@@ -41,6 +41,44 @@ def _minutes(at: time) -> int:
 
 def _time(minutes: int) -> time:
     return time(minutes // 60, minutes % 60)
+
+
+def _outside_bookings(session: Session, term: Term) -> list[Occurrence]:
+    """Live sessions in the term's dates of series made without a request (one-offs, hand-made series).
+
+    The allocation must work around them: they are not its to move.
+    """
+    query = (
+        select(Occurrence)
+        .join(Occurrence.series)
+        .where(
+            Series.request_id.is_(None),
+            Occurrence.status != OccurrenceStatus.CANCELLED,
+            Occurrence.start_utc < to_utc(term.last_day + timedelta(days=1), time(0)),
+            Occurrence.end_utc > to_utc(term.first_day, time(0)),
+        )
+        .options(selectinload(Occurrence.series).selectinload(Series.organisation))
+        .order_by(Occurrence.start_utc, Occurrence.id)
+    )
+    return list(session.scalars(query))
+
+
+def _busy_time(occurrence: Occurrence) -> alloc.BusyTime:
+    """An outside booking in Europe/London wall time; one running past midnight counts to the day's end."""
+    start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
+    end_minutes = _minutes(end.time()) if end.date() == start.date() else 24 * 60
+    series = occurrence.series
+    label = f"{series.title} ({series.organisation.name}) {start:%a %d %b %H:%M}"
+    return alloc.BusyTime(start.date(), _minutes(start.time()), max(end_minutes, _minutes(start.time()) + 1), label)
+
+
+def _team_busy(session: Session, term: Term) -> dict[str, tuple[alloc.BusyTime, ...]]:
+    """Times the shared people and teams are already booked by series made without a request, by team name."""
+    found: dict[str, list[alloc.BusyTime]] = {}
+    for occurrence in _outside_bookings(session, term):
+        for team in occurrence.series.teams:
+            found.setdefault(team.name, []).append(_busy_time(occurrence))
+    return {name: tuple(times) for name, times in found.items()}
 
 
 @dataclass(frozen=True)
@@ -196,6 +234,7 @@ class AllocationService:
                 requests=tuple(self._request(r, arrival) for arrival, r in enumerate(requests)),
                 existing=existing,
                 policy=policy or alloc.Policy(),
+                team_busy=_team_busy(session, term),
             )
             return problem, self._fingerprint(requests, current.values())
 
@@ -220,6 +259,10 @@ class AllocationService:
             )
         )
         days = [term.first_day + timedelta(days=n) for n in range((term.last_day - term.first_day).days + 1)]
+        # Sessions booked outside the allocation keep their rooms: the solver must not place anything on them.
+        busy: dict[int, list[alloc.BusyTime]] = {}
+        for occurrence in _outside_bookings(session, term):
+            busy.setdefault(occurrence.room_id, []).append(_busy_time(occurrence))
         rooms = []
         for room in session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id)):
             # A closure of part of a day counts as a closed day here: the solver plans weekly slots, and the
@@ -250,6 +293,7 @@ class AllocationService:
                     ),
                     closed_dates=closed,
                     name=room.name,
+                    busy=tuple(busy.get(room.id, ())),
                 )
             )
         return tuple(rooms)
@@ -317,6 +361,37 @@ class AllocationService:
         parts = sorted(f"r{r.id}:{r.version}" for r in requests)
         parts += sorted(f"s{s.id}:{s.version}" for s in series)  # type: ignore[attr-defined]
         return hashlib.sha256(",".join(parts).encode()).hexdigest()[:16]
+
+    def set_pinned(self, term_id: int, request_id: int, pinned: bool) -> int:
+        """Pin (or unpin) the live series placed for a request in a term, so a re-run keeps it where it is.
+
+        Returns the series' new version. Only an applied placement can be pinned: a proposal that has not
+        been accepted has no series yet.
+        """
+        with self._sessions.begin() as session:
+            series = session.scalars(
+                select(Series).where(
+                    Series.term_id == term_id, Series.request_id == request_id, Series.cancelled.is_(False)
+                )
+            ).first()
+            if series is None:
+                raise NotFound(
+                    f"request {request_id} has no placed series in this term; accept an allocation before pinning"
+                )
+            if series.pinned != pinned:
+                series.pinned = pinned
+                series.updated_at = now_utc()
+                session.flush()
+                audit(
+                    session,
+                    self._operator,
+                    "pin-series" if pinned else "unpin-series",
+                    "series",
+                    series.id,
+                    f"{'Pinned' if pinned else 'Unpinned'} {series.title}",
+                    after={"pinned": pinned},
+                )
+            return series.version
 
     # -- running -------------------------------------------------------------------------------------------
 

@@ -132,6 +132,11 @@ class RequestService:
         with self._sessions() as session:
             return [request_row(r) for r in session.scalars(query)]
 
+    def facility_choices(self) -> list[tuple[str, str]]:
+        """Every facility a request may ask for, as (key, name), by name: what the form offers."""
+        with self._sessions() as session:
+            return [(f.key, f.name) for f in session.scalars(select(Facility).order_by(Facility.name))]
+
     def validate(self, draft: RequestDraft) -> dict[str, str]:
         """Every problem with the draft, keyed by field; empty when it can be saved."""
         with self._sessions() as session:

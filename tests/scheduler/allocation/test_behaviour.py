@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from scheduler.allocation import Change, ExistingPlacement, Status, greedy, meeting_dates, weighted_placed
+from scheduler.allocation import Change, ExistingPlacement, Status, check, greedy, meeting_dates, weighted_placed
+from scheduler.allocation.candidates import build_candidates
+from scheduler.allocation.engine import existing_candidates
+from scheduler.allocation.extract import extract
+from scheduler.allocation.greedy import greedy_choice, keep_where_possible, return_home
+from scheduler.allocation.scoring import stage2_value
 
-from .helpers import TERM, Frequency, Window, problem, request, room, solve_checked
+from .helpers import TERM, Frequency, Window, problem, random_borough, request, room, solve_checked
+
+# What extract() needs besides the placements (the figures do not matter here).
+RUN = {
+    "status": Status.FEASIBLE,
+    "best_bound": 0.0,
+    "wall_time": 0.0,
+    "time_to_first_solution": None,
+    "solutions_found": 0,
+}
 
 
 def test_worst_off_sector_gets_a_share():
@@ -104,3 +119,28 @@ def test_solver_beats_greedy_when_arrival_order_misleads():
     result = solve_checked(p)
     assert result.status is Status.OPTIMAL
     assert weighted_placed(p, [x.request_id for x in result.placements]) == 6
+
+
+def test_moves_back_to_last_terms_places_keep_the_same_requests_met_and_never_cost_more():
+    """keep_where_possible and return_home (stage 2's start and the final polish) on a drifted solution."""
+    p = random_borough(60, 6, seed=3)
+    candidates = build_candidates(p)
+    last_term = greedy_choice(p, candidates)
+    previous = tuple(
+        ExistingPlacement(c.request_id, c.room_id, c.weekday, c.start, c.week_parity)
+        for c in (candidates.items[i] for i in last_term)
+    )
+    p = replace(p, existing=previous)
+    homes = existing_candidates(p, candidates)
+    # A solution that ignores last term: the same requests in reverse order of arrival.
+    met = {candidates.items[i].request_id for i in last_term}
+    drifted = greedy_choice(p, candidates, order=[r.id for r in reversed(p.requests) if r.id in met])
+    for chosen in (keep_where_possible(p, candidates, drifted, homes), return_home(p, candidates, drifted, homes)):
+        items = [candidates.items[i] for i in chosen]
+        assert {c.request_id for c in items} == {candidates.items[i].request_id for i in drifted}
+        assert check(p, extract(p, candidates, chosen, **RUN).placements) == []
+        assert len(set(chosen) & set(homes)) > len(set(drifted) & set(homes))
+    polished = return_home(p, candidates, drifted, homes)
+    assert stage2_value(p, [candidates.items[i] for i in polished]) <= stage2_value(
+        p, [candidates.items[i] for i in drifted]
+    )

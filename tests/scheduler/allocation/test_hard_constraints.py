@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
-from scheduler.allocation import Change, ExistingPlacement, Requirement, Status, UnmetKind, solve
+from scheduler.allocation import BusyTime, Change, ExistingPlacement, Requirement, Status, UnmetKind, check, solve
 
 from .helpers import TERM, Frequency, Window, problem, request, room, solve_checked
 
@@ -151,3 +152,61 @@ def test_monthly_requests_clash_only_on_the_weeks_they_meet():
     assert len(solve_checked(problem([room(1)], fourth_and_last)).placements) == 1
     # ... and a monthly request clashes with a weekly one.
     assert len(solve_checked(problem([room(1)], [request(1, nth=2, **monthly), request(2)])).placements) == 1
+
+
+# Bookings made outside the allocation (one-offs, hand-made series) on Tuesday 12 January 2027, week B.
+TUE_12_JAN = date(2027, 1, 12)
+FLU_CLINIC = BusyTime(TUE_12_JAN, 630, 660, "Flu clinic (NHS) Tue 12 Jan 10:30")
+
+
+def test_bookings_outside_the_allocation_are_never_overlapped():
+    result = solve_checked(problem([room(1, busy=(FLU_CLINIC,)), room(2)], [request(1, priority=5)]))
+    assert result.placements[0].room_id == 2
+    # The room is free on other dates, so a fortnightly request can meet there in the other week.
+    fortnightly = solve_checked(problem([room(1, busy=(FLU_CLINIC,))], [request(1, frequency=Frequency.FORTNIGHTLY)]))
+    assert [(p.room_id, p.week_parity) for p in fortnightly.placements] == [(1, 0)]
+    # A booking on a date the room is closed takes nothing away: that session is lost anyway.
+    closed = solve_checked(problem([room(1, busy=(FLU_CLINIC,), closed_dates=frozenset({TUE_12_JAN}))], [request(1)]))
+    assert closed.placements[0].lost_dates == (TUE_12_JAN,)
+
+
+def test_bookings_outside_the_allocation_are_a_named_reason():
+    unmet = _unmet(solve_checked(problem([room(1, name="Main Hall", busy=(FLU_CLINIC,))], [request(1)])), 1)
+    assert unmet.kind is UnmetKind.NO_ROOM
+    assert [(r.room_id, r.requirement) for r in unmet.rejections] == [(1, Requirement.BUSY)]
+    assert "Main Hall" in unmet.message and "Flu clinic (NHS) Tue 12 Jan 10:30" in unmet.message
+    # Blocked on Tuesday by a placed request and on Wednesday by an outside booking: both are named.
+    wednesday = BusyTime(date(2027, 1, 13), 600, 720, "Police surgery (Met) Wed 13 Jan 10:00")
+    flexible = request(2, windows=(Window(1, 600, 720), Window(2, 600, 720)), priority=1)
+    result = solve_checked(problem([room(1, busy=(wednesday,))], [request(1, priority=5), flexible]))
+    unmet = _unmet(result, 2)
+    assert unmet.kind is UnmetKind.BLOCKED
+    assert "request 1" in unmet.message and "Police surgery (Met) Wed 13 Jan 10:00" in unmet.message
+
+
+def test_shared_person_already_booked_elsewhere():
+    coach = frozenset({"DWP work coach"})
+    job_fair = BusyTime(date(2027, 1, 19), 540, 600 + 15, "Job fair (DWP) Tue 19 Jan 09:00")
+    p = replace(problem([room(1), room(2)], [request(1, shared=coach)]), team_busy={"DWP work coach": (job_fair,)})
+    result = solve_checked(p)
+    unmet = _unmet(result, 1)
+    assert unmet.kind is UnmetKind.NO_ROOM and {r.requirement for r in unmet.rejections} == {Requirement.BUSY}
+    assert "'DWP work coach' booked elsewhere: Job fair (DWP) Tue 19 Jan 09:00" in unmet.message
+    # A request that does not need the coach is not affected.
+    assert len(solve_checked(replace(p, requests=(request(1),))).placements) == 1
+
+
+def test_checker_flags_a_session_on_top_of_an_outside_booking():
+    free = problem([room(1)], [request(1, shared=frozenset({"coach"}))])
+    placements = solve_checked(free).placements
+    busy_room = replace(free, rooms=(room(1, busy=(FLU_CLINIC,)),))
+    assert any("already booked on 2027-01-12" in v for v in check(busy_room, placements))
+    busy_coach = replace(free, team_busy={"coach": (FLU_CLINIC,)})
+    assert any("shared 'coach' is already booked" in v for v in check(busy_coach, placements))
+
+
+def test_pinned_on_top_of_an_outside_booking_is_infeasible_with_reason():
+    pins = [ExistingPlacement(1, 1, 1, 600, pinned=True)]
+    result = solve(problem([room(1, busy=(FLU_CLINIC,))], [request(1)], pins), time_limit=5)
+    assert result.status is Status.INFEASIBLE
+    assert any("Flu clinic" in m for m in result.messages)

@@ -1,7 +1,8 @@
 """Property test: on random small instances every solution passes the independent checker.
 
 The checker (``scheduler.allocation.check``) walks the term day by day and compares clock minutes; it
-shares no code with the candidate filter, the date arithmetic or the model.
+shares no code with the candidate filter, the date arithmetic or the model. Rooms and shared people carry
+random bookings made outside the allocation, which no session may overlap.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.allocation import (
+    BusyTime,
     ExistingPlacement,
     Frequency,
     Policy,
@@ -44,6 +46,18 @@ def windows(draw: st.DrawFn, count: int) -> tuple[Window, ...]:
 
 
 @st.composite
+def busy_times(draw: st.DrawFn) -> tuple[BusyTime, ...]:
+    """Bookings made outside the allocation, on term dates (mostly the Mon-Wed the windows use)."""
+    found = []
+    for _ in range(draw(st.integers(0, 3))):
+        day = TERM.first_day + timedelta(days=draw(st.integers(0, 70)))
+        start = draw(st.sampled_from((540, 570, 600, 615, 660, 780)))
+        length = draw(st.sampled_from((15, 30, 60, 120)))
+        found.append(BusyTime(day, start, start + length, f"booking {day} {start}"))
+    return tuple(found)
+
+
+@st.composite
 def problems(draw: st.DrawFn) -> Problem:
     term_days = list(range(0, 60, 7))
     rooms = tuple(
@@ -58,6 +72,7 @@ def problems(draw: st.DrawFn) -> Problem:
                 TERM.first_day + timedelta(days=d + draw(st.integers(0, 2)))
                 for d in draw(st.sets(st.sampled_from(term_days), max_size=2))
             ),
+            busy=draw(busy_times()),
         )
         for i in range(draw(st.integers(1, 3)))
     )
@@ -82,13 +97,14 @@ def problems(draw: st.DrawFn) -> Problem:
         for i in range(draw(st.integers(1, 7)))
     )
     # Previous placements (sometimes pinned) taken from a greedy run keep pins mutually consistent.
-    base = Problem(TERM, rooms, requests, policy=Policy(grid=draw(st.sampled_from((15, 30)))))
+    team_busy = {person: draw(busy_times()) for person in ("coach", "organiser")}
+    base = Problem(TERM, rooms, requests, policy=Policy(grid=draw(st.sampled_from((15, 30)))), team_busy=team_busy)
     existing = tuple(
         ExistingPlacement(p.request_id, p.room_id, p.weekday, p.start, p.week_parity, pinned=draw(st.booleans()))
         for p in greedy(base)
         if draw(st.booleans())
     )
-    return Problem(TERM, rooms, requests, existing, base.policy)
+    return Problem(TERM, rooms, requests, existing, base.policy, team_busy)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -187,3 +187,33 @@ def test_one_new_request_with_everything_else_pinned_is_placed_around_them(demo,
     assert preview.counts["moved"] == 0
     assert [p.change for p in preview.placements if p.title == "Newcomer drop-in"] == ["new"]
     assert all(p.change == "pinned" for p in preview.placements if p.title != "Newcomer drop-in")
+
+
+def test_preview_works_around_a_manual_booking_and_apply_succeeds(demo, sessions) -> None:
+    """A one-off booked by hand where the preview would meet: the new preview leaves that time alone."""
+    term_id = demo.term_id("Spring 2027")
+    first = demo.preview(term_id, time_limit=10)
+    taken = next(p for p in first.result.placements if p.dates)
+    day, start = taken.dates[0], taken.start
+    with sessions() as s:
+        organisation = s.get(Request, int(taken.request_id)).organisation
+        organisation_id, organisation_name = organisation.id, organisation.name
+    BookingService(sessions, "Hub manager").book(
+        NewBooking(
+            room_id=int(taken.room_id),
+            organisation_id=organisation_id,
+            title="Hand-booked surgery",
+            first_date=day,
+            start=time(start // 60, start % 60),
+            duration_min=30,
+        )
+    )
+    preview = demo.preview(term_id, time_limit=10)
+    busy = next(r for r in preview.problem.rooms if r.id == taken.room_id).busy
+    label = f"Hand-booked surgery ({organisation_name}) {day:%a %d %b} {start // 60:02d}:{start % 60:02d}"
+    assert [(b.label, b.start, b.end) for b in busy if b.day == day] == [(label, start, start + 30)]
+    for p in preview.result.placements:
+        if p.room_id == taken.room_id and day in p.dates:
+            assert p.end <= start or start + 30 <= p.start, f"request {p.request_id} is on top of the manual booking"
+    applied = demo.apply(preview)
+    assert applied.created + applied.moved + applied.unchanged == len(preview.placements)

@@ -1,0 +1,67 @@
+"""Fixtures for the planning window: real services on a copy of the demo borough, own QSettings, no modal
+dialogs, and every background thread joined before a test ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from desktop_app.planning.planning_window import PlanningWindow
+from desktop_app.planning.services import PlanningServices
+from desktop_app.services import AppServices
+
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def planning_services(demo_services: AppServices) -> PlanningServices:
+    return PlanningServices.on(demo_services.engine, "Tester")
+
+
+@pytest.fixture
+def qsettings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "planning.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def spring(planning_services: PlanningServices) -> int:
+    return planning_services.allocation.term_id("Spring 2027")
+
+
+class Answers:
+    """Scripted answers to yes/no questions (default yes); records the questions."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+        self.script: list[bool] = []
+
+    def ask(self, _parent, _title: str, question: str) -> bool:
+        self.questions.append(question)
+        return self.script.pop(0) if self.script else True
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def planning(qtbot, planning_services, prompts, qsettings, spring, answers) -> Iterator[PlanningWindow]:
+    window = PlanningWindow(planning_services, prompts, qsettings, term_id=spring, confirm=answers.ask)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.join()
+    assert window.idle, "a planning thread outlived the test"
+
+
+def screenshot(widget, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"planning-{name}.png"
+    assert widget.grab().save(str(path))
+    return path
