@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTime
 from PySide6.QtGui import QColor, QPalette
@@ -14,8 +13,8 @@ from desktop_app.main_window import WEEK
 from models import db
 from scheduler.services.directory import HubRow, RoomRow
 from tests.desktop_app.conftest import open_window
+from tests.screenshots import screenshot_dir
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Thu 8 Oct 2026, 11:20 in London: a busy day of the demo's Autumn term.
 DEMO_NOW = datetime(2026, 10, 8, 10, 20, tzinfo=UTC)
 
@@ -78,15 +77,15 @@ def test_demo_borough_day_and_week_views_with_screenshots(qtbot, qtmodeltester, 
     window.view.scroll_to_time(QTime(8, 30).toPython())
     window.view.select(next(r for r in window.sessions_model.rows() if r.visibility == "private"))
     assert "Private" in window.details.toPlainText()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(SCREENSHOTS / "day-view.png"))
+    shots = screenshot_dir()
+    assert window.grab().save(str(shots / "day-view.png"))
 
     window.show_day(None, date(2026, 10, 8))
     assert len(window.view.columns()) == rooms
     assert window.view.horizontalScrollBar().maximum() > 0  # all hubs scroll sideways
     window.setPalette(dark_palette())  # readable in a dark theme too
     window.view.horizontalScrollBar().setValue(window.view.column_width * 8)
-    assert window.grab().save(str(SCREENSHOTS / "day-view-all-hubs-dark.png"))
+    assert window.grab().save(str(shots / "day-view-all-hubs-dark.png"))
     window.setPalette(QPalette())
 
     hall = next(r.id for r in window._rooms if r.name == "Main Hall" and r.hub == "Ilford Civic Hub")
@@ -94,7 +93,7 @@ def test_demo_borough_day_and_week_views_with_screenshots(qtbot, qtmodeltester, 
     assert window.mode == WEEK and [c.day.isoweekday() for c in window.view.columns()] == list(range(1, 8))
     window.view.scroll_to_time(QTime(8, 30).toPython())
     window.view.select(None)
-    assert window.grab().save(str(SCREENSHOTS / "week-view.png"))
+    assert window.grab().save(str(shots / "week-view.png"))
 
     dialog = window.new_booking(room_id=hall, day=date(2026, 10, 9), start=QTime(13, 0).toPython(), duration_min=90)
     dialog.organisation.setCurrentIndex(0)
@@ -102,7 +101,7 @@ def test_demo_borough_day_and_week_views_with_screenshots(qtbot, qtmodeltester, 
     dialog.attendance.setValue(30)
     assert not dialog.check() and "already booked by" in dialog.problems.text()
     dialog.adjustSize()
-    assert dialog.grab().save(str(SCREENSHOTS / "booking-dialog.png"))
+    assert dialog.grab().save(str(shots / "booking-dialog.png"))
     dialog.reject()
 
     finder = window.find_free_room()
@@ -115,4 +114,4 @@ def test_demo_borough_day_and_week_views_with_screenshots(qtbot, qtmodeltester, 
     finder.preferred.setCurrentIndex(finder.preferred.findText("Seven Kings Hub"))
     rows = finder.search()
     assert rows and all(r.capacity >= 15 and r.step_free for r in rows)
-    assert finder.grab().save(str(SCREENSHOTS / "find-a-free-room.png"))
+    assert finder.grab().save(str(shots / "find-a-free-room.png"))

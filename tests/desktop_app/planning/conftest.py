@@ -12,8 +12,7 @@ from PySide6.QtCore import QSettings
 from desktop_app.planning.planning_window import PlanningWindow
 from desktop_app.planning.services import PlanningServices
 from desktop_app.services import AppServices
-
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+from tests.screenshots import screenshot_dir
 
 
 @pytest.fixture
@@ -61,7 +60,6 @@ def planning(qtbot, planning_services, prompts, qsettings, spring, answers) -> I
 
 
 def screenshot(widget, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"planning-{name}.png"
+    path = screenshot_dir() / f"planning-{name}.png"
     assert widget.grab().save(str(path))
     return path
