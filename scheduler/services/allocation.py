@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from models.entities import Closure, Occurrence, Request, Room, Series, Term
-from models.types import ClosureScope, Frequency, OccurrenceStatus, RequestStatus
+from models.entities import Occurrence, Request, Room, Series, Term
+from models.types import Frequency, OccurrenceStatus, RequestStatus
 from scheduler import allocation as alloc
 from scheduler.errors import InvalidInput, NotFound, StaleEdit
-from scheduler.recurrence import bank_holiday, to_local, to_utc
+from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.common import audit, now_utc, room_label
+from scheduler.services.common import audit, closure_spans, now_utc, room_label
 
 ProgressHandler = Callable[[alloc.Progress], None]
 
@@ -199,6 +199,34 @@ def fortnight_parity(term: Term, series: Series) -> int | None:
     return ((series.first_date - monday).days // 7) % 2
 
 
+def closed_days(room: Room, days: Iterable[date], closures: Sequence[ClosureSpan]) -> frozenset[date]:
+    """The days on which the room is closed for all or part of the day, bank holidays included.
+
+    A closure of part of a day counts as a closed day: the solver plans weekly slots, and the booking
+    rules skip only the sessions a closure really overlaps when a plan is applied.
+    """
+    return frozenset(
+        day
+        for day in days
+        if bank_holiday(day) or any(c.covers(room.id, room.hub_id, day, time(0), time(23, 59)) for c in closures)
+    )
+
+
+def pure_room(room: Room, closed: frozenset[date], busy: Iterable[alloc.BusyTime] = ()) -> alloc.Room:
+    """A stored room as the solver sees it."""
+    return alloc.Room(
+        id=room.id,
+        hub=room.hub.name,
+        capacity=room.capacity,
+        facilities=frozenset(f.key for f in room.facilities),
+        step_free=room.step_free,
+        opening=tuple(alloc.Window(w.weekday, _minutes(w.opens), _minutes(w.closes)) for w in room.hub.opening_hours),
+        closed_dates=closed,
+        name=room.name,
+        busy=tuple(busy),
+    )
+
+
 class AllocationService:
     """Use cases of term allocation. One instance per operator (whose name is audited)."""
 
@@ -253,50 +281,16 @@ class AllocationService:
         return list(session.scalars(query))
 
     def _rooms(self, session: Session, term: Term) -> tuple[alloc.Room, ...]:
-        closures = list(
-            session.scalars(
-                select(Closure).where(Closure.first_day <= term.last_day, Closure.last_day >= term.first_day)
-            )
-        )
+        spans = closure_spans(session, term.first_day, term.last_day)
         days = [term.first_day + timedelta(days=n) for n in range((term.last_day - term.first_day).days + 1)]
         # Sessions booked outside the allocation keep their rooms: the solver must not place anything on them.
         busy: dict[int, list[alloc.BusyTime]] = {}
         for occurrence in _outside_bookings(session, term):
             busy.setdefault(occurrence.room_id, []).append(_busy_time(occurrence))
-        rooms = []
-        for room in session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id)):
-            # A closure of part of a day counts as a closed day here: the solver plans weekly slots, and the
-            # booking rules skip only the sessions the closure really overlaps when the plan is applied.
-            closed = frozenset(
-                day
-                for day in days
-                if bank_holiday(day)
-                or any(
-                    c.first_day <= day <= c.last_day
-                    and (
-                        c.scope is ClosureScope.BOROUGH
-                        or (c.scope is ClosureScope.HUB and c.hub_id == room.hub_id)
-                        or (c.scope is ClosureScope.ROOM and c.room_id == room.id)
-                    )
-                    for c in closures
-                )
-            )
-            rooms.append(
-                alloc.Room(
-                    id=room.id,
-                    hub=room.hub.name,
-                    capacity=room.capacity,
-                    facilities=frozenset(f.key for f in room.facilities),
-                    step_free=room.step_free,
-                    opening=tuple(
-                        alloc.Window(w.weekday, _minutes(w.opens), _minutes(w.closes)) for w in room.hub.opening_hours
-                    ),
-                    closed_dates=closed,
-                    name=room.name,
-                    busy=tuple(busy.get(room.id, ())),
-                )
-            )
-        return tuple(rooms)
+        return tuple(
+            pure_room(room, closed_days(room, days, spans), busy.get(room.id, ()))
+            for room in session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id))
+        )
 
     @staticmethod
     def _request(request: Request, arrival: int) -> alloc.Request:

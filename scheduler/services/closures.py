@@ -25,8 +25,9 @@ from models.types import ClosureScope, OccurrenceStatus
 from scheduler import allocation as alloc
 from scheduler.errors import InvalidInput, NotFound
 from scheduler.recurrence import ClosureSpan, bank_holidays, to_local, to_utc
+from scheduler.services.allocation import closed_days, pure_room
 from scheduler.services.booking import BookingService
-from scheduler.services.common import audit, room_label
+from scheduler.services.common import audit, closure_spans, room_label
 from scheduler.services.queries import OccurrenceRow, occurrence_row
 
 GRID = 15
@@ -332,43 +333,10 @@ class ClosureService:
         )
 
     def _rooms(self, session: Session, span: ClosureSpan, monday: date, sunday: date) -> list[alloc.Room]:
-        stored = [
-            ClosureSpan(
-                c.scope,
-                c.first_day,
-                c.last_day,
-                c.reason,
-                hub_id=c.hub_id,
-                room_id=c.room_id,
-                start=c.start_local,
-                end=c.end_local,
-            )
-            for c in session.scalars(select(Closure).where(Closure.first_day <= sunday, Closure.last_day >= monday))
-        ]
+        spans = [*closure_spans(session, monday, sunday), span]
         days = [monday + timedelta(days=n) for n in range(7)]
-        rooms = []
-        for room in session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id)):
-            closed = frozenset(
-                day
-                for day in days
-                if day in bank_holidays(day.year)
-                or any(c.covers(room.id, room.hub_id, day, time(0), time(23, 59)) for c in (*stored, span))
-            )
-            rooms.append(
-                alloc.Room(
-                    id=room.id,
-                    hub=room.hub.name,
-                    capacity=room.capacity,
-                    facilities=frozenset(f.key for f in room.facilities),
-                    step_free=room.step_free,
-                    opening=tuple(
-                        alloc.Window(w.weekday, _minutes(w.opens), _minutes(w.closes)) for w in room.hub.opening_hours
-                    ),
-                    closed_dates=closed,
-                    name=room.name,
-                )
-            )
-        return rooms
+        rooms = session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id))
+        return [pure_room(room, closed_days(room, days, spans)) for room in rooms]
 
     # -- adding ------------------------------------------------------------------------------------------
 
