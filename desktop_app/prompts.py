@@ -27,6 +27,12 @@ class Prompts:
     def error(self, parent: QWidget | None, title: str, message: str) -> None:
         QMessageBox.warning(parent, title, message)
 
+    def confirm(self, parent: QWidget | None, title: str, question: str) -> bool:
+        answer = QMessageBox.question(
+            parent, title, question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def choose_scope(self, parent: QWidget | None, title: str, question: str, series_label: str) -> Scope | None:
         box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.Cancel, parent)
         one = box.addButton(_tr("This session only"), QMessageBox.ButtonRole.AcceptRole)

@@ -253,6 +253,20 @@ class ClosuresPanel(QWidget):
         draft = self.draft()
         plan = self.plan if self._planned_for == draft and self.plan is not None else []
         try:
+            displaced = len(self.services.closures.displaced(draft)) if not plan else 0
+        except HubSchedError as exc:
+            self.prompts.error(self, self.tr("Cannot add the closure"), str(exc))
+            return None
+        if displaced and not self.prompts.confirm(
+            self,
+            self.tr("Cancel displaced sessions?"),
+            self.tr(
+                "No re-homing plan was made for this closure, so all {n} session(s) it displaces will be "
+                "cancelled. Add the closure anyway? (Choose Cancel, then 'Plan re-homing', to move them instead.)"
+            ).format(n=displaced),
+        ):
+            return None
+        try:
             added = self.services.closures.add(draft, plan)
         except HubSchedError as exc:
             self.prompts.error(self, self.tr("Cannot add the closure"), str(exc))

@@ -7,8 +7,6 @@ before it closes. `bookings_changed` tells the hub calendar to reload.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
@@ -36,7 +34,6 @@ class PlanningWindow(QWidget):
         *,
         term_id: int | None = None,
         controller: ChangeController | None = None,
-        confirm: Callable[[QWidget, str, str], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -49,7 +46,7 @@ class PlanningWindow(QWidget):
         self.term.setAccessibleName(self.tr("Term"))
         for term in self.terms:
             self.term.addItem(f"{term.name} ({term.first_day:%d %b} – {term.last_day:%d %b %Y})", term.id)
-        self.requests = RequestsPanel(services, prompts, self, confirm=confirm)
+        self.requests = RequestsPanel(services, prompts, self)
         self.allocation = AllocationPanel(services, self)
         self.review = ReviewPanel(services, prompts, self, controller=controller)
         self.closures = ClosuresPanel(services, prompts, self)

@@ -6,8 +6,6 @@ Owns: the requests table and its filter controls. Adding and editing open `Reque
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,7 +14,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -31,13 +28,6 @@ from scheduler.errors import HubSchedError
 from scheduler.services.requests import RequestRow
 
 
-def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
-    answer = QMessageBox.question(
-        parent, title, question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel
-    )
-    return answer == QMessageBox.StandardButton.Yes
-
-
 class RequestsPanel(QWidget):
     changed = Signal()  # a request was added, edited or withdrawn
 
@@ -46,14 +36,10 @@ class RequestsPanel(QWidget):
         services: PlanningServices,
         prompts: Prompts,
         parent: QWidget | None = None,
-        *,
-        confirm: Callable[[QWidget, str, str], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self.prompts = prompts
-        # Prompts has no yes/no question yet; tests pass their own answer here.
-        self.confirm = confirm or ask_yes_no
         self.term_id = 0
         self.form: RequestForm | None = None
         self.model = RequestTableModel(self)
@@ -204,7 +190,7 @@ class RequestsPanel(QWidget):
             "Withdraw {title} ({organisation})? It is left out of the next allocation, and its placed sessions "
             "are cancelled when that allocation is accepted."
         ).format(title=row.title, organisation=row.organisation)
-        if not self.confirm(self, self.tr("Withdraw request"), question):
+        if not self.prompts.confirm(self, self.tr("Withdraw request"), question):
             return
         try:
             self.services.requests.withdraw(row.id, row.version)

@@ -36,9 +36,14 @@ class RecordingPrompts(Prompts):
     errors: list[tuple[str, str]] = field(default_factory=list)
     scopes: list[Scope | None] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    confirmations: list[bool] = field(default_factory=list)  # scripted yes/no answers (default yes)
 
     def error(self, parent, title: str, message: str) -> None:
         self.errors.append((title, message))
+
+    def confirm(self, parent, title: str, question: str) -> bool:
+        self.questions.append(question)
+        return self.confirmations.pop(0) if self.confirmations else True
 
     def choose_scope(self, parent, title: str, question: str, series_label: str) -> Scope | None:
         self.questions.append(question)

@@ -30,26 +30,9 @@ def spring(planning_services: PlanningServices) -> int:
     return planning_services.allocation.term_id("Spring 2027")
 
 
-class Answers:
-    """Scripted answers to yes/no questions (default yes); records the questions."""
-
-    def __init__(self) -> None:
-        self.questions: list[str] = []
-        self.script: list[bool] = []
-
-    def ask(self, _parent, _title: str, question: str) -> bool:
-        self.questions.append(question)
-        return self.script.pop(0) if self.script else True
-
-
 @pytest.fixture
-def answers() -> Answers:
-    return Answers()
-
-
-@pytest.fixture
-def planning(qtbot, planning_services, prompts, qsettings, spring, answers) -> Iterator[PlanningWindow]:
-    window = PlanningWindow(planning_services, prompts, qsettings, term_id=spring, confirm=answers.ask)
+def planning(qtbot, planning_services, prompts, qsettings, spring) -> Iterator[PlanningWindow]:
+    window = PlanningWindow(planning_services, prompts, qsettings, term_id=spring)
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()

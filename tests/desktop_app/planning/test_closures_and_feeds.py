@@ -107,3 +107,29 @@ def test_the_overview_exports_csv(planning, allocated, tmp_path) -> None:
     assert lines[0].startswith("term,kind,name,requests,requested_hours,placed_hours")
     assert any(",hub,Ilford Civic Hub," in line for line in lines)
     assert any(",sector,resident," in line for line in lines)
+
+
+def test_adding_a_closure_without_a_plan_asks_before_cancelling_what_it_displaces(
+    qtbot, allocated, planning, demo_services, prompts
+) -> None:
+    panel = planning.closures
+    panel.scope.setCurrentIndex(panel.scope.findData(ClosureScope.ROOM.value))
+    panel.room.setCurrentIndex(panel.room.findText("Interview Booth 1, Ilford Civic Hub"))
+    panel.first_day.setDate(QDate(2027, 1, 18))
+    panel.last_day.setDate(QDate(2027, 1, 19))
+    qtbot.keyClicks(panel.reason, "Booth refit")
+
+    def live() -> list:
+        rows = demo_services.occurrences.between(date(2027, 1, 18), date(2027, 1, 19), include_cancelled=False)
+        return [o for o in rows if o.room == "Interview Booth 1" and o.hub == "Ilford Civic Hub"]
+
+    before = live()
+    assert before, "the demo allocation puts sessions in that booth on those days"
+    prompts.confirmations = [False]
+    assert panel.apply() is None
+    assert "will be cancelled" in prompts.questions[-1]
+    assert live() == before and not any(row.reason == "Booth refit" for row in panel.closures.rows())
+
+    prompts.confirmations = [True]
+    added = panel.apply()
+    assert added is not None and added.cancelled == len(before) and live() == []

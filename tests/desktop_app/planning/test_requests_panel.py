@@ -87,7 +87,7 @@ def test_a_request_is_added_through_the_form_with_bad_input_refused_field_by_fie
     assert panel.model.rowCount() == 41
 
 
-def test_a_request_is_edited_and_withdrawn(qtbot, planning, planning_services, answers) -> None:
+def test_a_request_is_edited_and_withdrawn(qtbot, planning, planning_services, prompts) -> None:
     panel = planning.requests
     with_team = next(r for r in panel.model.rows() if planning_services.requests.draft_of(r.id)[0].team_ids)
     before, _version = planning_services.requests.draft_of(with_team.id)
@@ -101,10 +101,10 @@ def test_a_request_is_edited_and_withdrawn(qtbot, planning, planning_services, a
     assert row.title == with_team.title + " (extended)" and row.version > with_team.version
     after, _version = planning_services.requests.draft_of(with_team.id)
     assert after == before.__class__(**{**before.__dict__, "title": row.title}), "nothing else changed"
-    answers.script = [False]
+    prompts.confirmations = [False]
     panel.withdraw_selected()
     assert panel.selected().status != "withdrawn", "answering no withdraws nothing"
     panel.withdraw_selected()
-    assert "Withdraw " + row.title in answers.questions[-1]
+    assert "Withdraw " + row.title in prompts.questions[-1]
     assert panel.selected().status == "withdrawn"
     assert not panel.withdraw_button.isEnabled()
