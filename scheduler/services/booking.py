@@ -134,6 +134,18 @@ class SeriesDetails:
     attendance: int = 1
 
 
+def _capacity_problems(room: Room, attendance: int) -> list[Problem]:
+    if attendance <= room.capacity:
+        return []
+    return [Problem(CapacityExceeded, f"{room_label(room)} holds {room.capacity} people but {attendance} are expected")]
+
+
+def _blocked_problem(room: Room, day: date, reason: str) -> Problem:
+    """A `SessionCalendar.blocked` reason as a problem of the right type."""
+    error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
+    return Problem(error, f"{room_label(room)} on {day:%a %d %b %Y}: {reason}")
+
+
 def _nth_of(day: date) -> int:
     nth = (day.day - 1) // 7 + 1
     return -1 if nth == 5 else nth
@@ -202,13 +214,7 @@ class BookingService:
         where = room_label(room)
         if not room.bookable:
             problems.append(Problem(BookingRefused, f"{where} is not bookable"))
-        if booking.attendance > room.capacity:
-            problems.append(
-                Problem(
-                    CapacityExceeded,
-                    f"{where} holds {room.capacity} people but {booking.attendance} are expected",
-                )
-            )
+        problems += _capacity_problems(room, booking.attendance)
         if not calendar.within_opening_hours(pattern.weekday, pattern.start, pattern.end):
             problems.append(
                 Problem(
@@ -491,18 +497,10 @@ class BookingService:
             raise NotFound(f"no room with id {room_id}")
         end = add_minutes(start, series.duration_min)
         calendar = room_calendar(session, room, day, day, series.term)
-        problems: list[Problem] = []
-        if series.attendance > room.capacity:
-            problems.append(
-                Problem(
-                    CapacityExceeded,
-                    f"{room_label(room)} holds {room.capacity} people but {series.attendance} are expected",
-                )
-            )
+        problems = _capacity_problems(room, series.attendance)
         reason = calendar.blocked(day, start, end, skip_breaks=False)
         if reason:
-            error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
-            problems.append(Problem(error, f"{room_label(room)} on {day:%a %d %b %Y}: {reason}"))
+            problems.append(_blocked_problem(room, day, reason))
         moved = DatedSession(day, to_utc(day, start), to_utc(day, end), occurrence.recurrence_local)
         others = [
             o
@@ -601,14 +599,7 @@ class BookingService:
                 raise InvalidInput(f"{series.title} has no sessions left to move")
             delta = (start.hour * 60 + start.minute) - (series.start_local.hour * 60 + series.start_local.minute)
             shift = timedelta(days=day_shift, minutes=delta)
-            problems: list[Problem] = []
-            if series.attendance > room.capacity:
-                problems.append(
-                    Problem(
-                        CapacityExceeded,
-                        f"{room_label(room)} holds {room.capacity} people but {series.attendance} are expected",
-                    )
-                )
+            problems = _capacity_problems(room, series.attendance)
             days = [to_local(o.start_utc).date() + timedelta(days=day_shift) for o in live]
             calendar = room_calendar(session, room, min(days), max(days), series.term)
             moved: list[tuple[Occurrence, DatedSession]] = []
@@ -621,8 +612,7 @@ class BookingService:
                     raise InvalidInput(f"{series.title} would cross midnight at {start:%H:%M}") from None
                 reason = calendar.blocked(day, new_start, new_end, skip_breaks=False)
                 if reason and not problems:
-                    error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
-                    problems.append(Problem(error, f"{room_label(room)} on {day:%a %d %b %Y}: {reason}"))
+                    problems.append(_blocked_problem(room, day, reason))
                 moved.append(
                     (
                         occurrence,
@@ -757,10 +747,8 @@ class BookingService:
                 raise NotFound(f"no organisation with id {details.organisation_id}")
             rooms = {o.room for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED} | {series.room}
             for room in sorted(rooms, key=lambda r: r.capacity):
-                if details.attendance > room.capacity:
-                    raise CapacityExceeded(
-                        f"{room_label(room)} holds {room.capacity} people but {details.attendance} are expected"
-                    )
+                for problem in _capacity_problems(room, details.attendance):
+                    raise problem.error(problem.message)
             before = series_snapshot(series)
             series.organisation = organisation
             series.title, series.public_title = details.title.strip(), details.public_title.strip()
@@ -795,8 +783,8 @@ class BookingService:
             calendar = room_calendar(session, occurrence.room, start.date(), start.date(), series.term)
             reason = calendar.blocked(start.date(), start.time(), end.time(), skip_breaks=False)
             if reason:
-                error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
-                raise error(f"{room_label(occurrence.room)} on {start:%a %d %b %Y}: {reason}")
+                problem = _blocked_problem(occurrence.room, start.date(), reason)
+                raise problem.error(problem.message)
             others = [
                 o
                 for o in live_occurrences_overlapping(
