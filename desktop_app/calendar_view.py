@@ -2,9 +2,11 @@
 
 Owns: drawing the sessions of a `SessionListModel` as blocks coloured by sector (with the sector and a
 "Private" badge in text, never colour alone), unbookable time (out of hours, closures, bank holidays)
-shaded and labelled, the now-line, zoom, and turning mouse and keyboard gestures into requests
-(`create_requested`, `move_requested`, `open_requested`, `session_selected`). It decides nothing: the
-window passes requests to the services. Only the visible part is painted, so a full term stays smooth.
+shaded and labelled, the now-line, zoom, an optional preview layer of proposed sessions (an allocation
+under review: dashed, translucent and labelled "Proposed", never selectable), and turning mouse and
+keyboard gestures into requests (`create_requested`, `move_requested`, `open_requested`,
+`session_selected`). It decides nothing: the window passes requests to the services. Only the visible part
+is painted, so a full term stays smooth.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from desktop_app.item_models import SECTOR_LABELS, SessionListModel
 from desktop_app.settings import TimeGrid
 from scheduler.recurrence import to_local
+from scheduler.services.allocation_calendar import PreviewSession
 from scheduler.services.calendar import BlockedSpan
 from scheduler.services.queries import OccurrenceRow
 
@@ -66,6 +69,8 @@ class CalendarView(QAbstractScrollArea):
         self._column_of: dict[tuple[int, date], int] = {}
         self._blocked: dict[int, list[BlockedSpan]] = {}
         self._blocks: list[tuple[QRectF, OccurrenceRow]] = []
+        self._preview: list[PreviewSession] = []
+        self._preview_blocks: list[tuple[QRectF, PreviewSession]] = []
         self.grid = TimeGrid()
         self.zoom = 1.2  # pixels per minute
         self.column_width = 168
@@ -97,6 +102,24 @@ class CalendarView(QAbstractScrollArea):
     def columns(self) -> list[Column]:
         return self._columns
 
+    def set_preview(self, sessions: list[PreviewSession]) -> None:
+        """Draw proposed sessions (an allocation under review) over the calendar; those outside the columns
+        are ignored. They are a layer to look at: never selected, dragged or opened."""
+        self._preview = list(sessions)
+        self._relayout()
+
+    def clear_preview(self) -> None:
+        self.set_preview([])
+
+    def preview_sessions(self) -> list[PreviewSession]:
+        """The proposed sessions that fall in the columns shown, in painting order."""
+        return [session for _, session in self._preview_blocks]
+
+    def preview_rects(self) -> list[tuple[QRectF, PreviewSession]]:
+        """The preview blocks' rectangles in viewport coordinates (tests use them)."""
+        dx, dy = self.horizontalScrollBar().value(), self.verticalScrollBar().value()
+        return [(rect.translated(-dx, -dy), session) for rect, session in self._preview_blocks]
+
     def set_zoom(self, zoom: float) -> None:
         centre = (self.verticalScrollBar().value() + self.viewport().height() / 2) / self.zoom
         self.zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
@@ -123,6 +146,7 @@ class CalendarView(QAbstractScrollArea):
             if index is not None:
                 self._blocks.append((self._rect(index, row.start_local.time(), row.end_local.time()), row))
         self._blocks.sort(key=lambda item: (item[0].x(), item[0].y()))
+        self._layout_preview()
         if self.selected_id is not None and self.selected_row() is None:
             self.selected_id = None
         width, height = self._content_size()
@@ -133,6 +157,35 @@ class CalendarView(QAbstractScrollArea):
         self.verticalScrollBar().setPageStep(self.viewport().height())
         self.verticalScrollBar().setSingleStep(int(self.grid.slot_min * self.zoom))
         self.viewport().update()
+
+    def _layout_preview(self) -> None:
+        """Place the proposed sessions; where one overlaps a booked session, the two share the column
+        side by side (booked on the left, proposed on the right), so neither hides the other."""
+        self._preview_blocks = []
+        if not self._preview:
+            return
+        booked: dict[int, list[int]] = {}  # column -> indexes into self._blocks
+        for i, (_, row) in enumerate(self._blocks):
+            booked.setdefault(self._column_of[(row.room_id, row.start_local.date())], []).append(i)
+        halved: set[int] = set()
+        for session in self._preview:
+            index = self._column_of.get((session.room_id, session.day))
+            if index is None:
+                continue
+            rect = self._rect(index, session.start, session.end)
+            overlapping = [
+                i
+                for i in booked.get(index, [])
+                if self._blocks[i][0].top() < rect.bottom() and rect.top() < self._blocks[i][0].bottom()
+            ]
+            if overlapping:
+                half = self.column_width / 2
+                rect = QRectF(rect.x() + half, rect.y(), half, rect.height())
+                halved.update(overlapping)
+            self._preview_blocks.append((rect, session))
+        for i in halved:
+            rect, row = self._blocks[i]
+            self._blocks[i] = (QRectF(rect.x(), rect.y(), rect.width() / 2, rect.height()), row)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -233,9 +286,16 @@ class CalendarView(QAbstractScrollArea):
         if not self._columns:
             return ""
         column, at = self.cursor_cell()
-        return self.tr("Free: {room}, {day} {time}").format(
+        text = self.tr("Free: {room}, {day} {time}").format(
             room=column.title, day=f"{column.day:%a %d %b}", time=f"{at:%H:%M}"
         )
+        minute = _minutes(at)
+        for _, session in self._preview_blocks:
+            if (session.room_id, session.day) == (column.room_id, column.day) and (
+                _minutes(session.start) <= minute < _minutes(session.end)
+            ):
+                text += " · " + self._preview_label(session)
+        return text
 
     def _row_at_cursor(self) -> OccurrenceRow | None:
         if not self._columns:
@@ -414,8 +474,11 @@ class CalendarView(QAbstractScrollArea):
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             row = self.block_at(QPointF(event.pos()))
+            proposed = self.preview_at(QPointF(event.pos())) if row is None else None
             if row is not None:
                 QToolTip.showText(event.globalPos(), self._tooltip(row), self)
+            elif proposed is not None:
+                QToolTip.showText(event.globalPos(), self._preview_tooltip(proposed), self)
             else:
                 QToolTip.hideText()
             return True
@@ -426,6 +489,37 @@ class CalendarView(QAbstractScrollArea):
         return (
             f"{row.title}\n{row.organisation} ({SECTOR_LABELS.get(row.sector, row.sector)})\n"
             f"{row.room}, {row.hub}\n{row.start_local:%a %d %b %H:%M}–{row.end_local:%H:%M}{private}"
+        )
+
+    def preview_at(self, pos: QPointF) -> PreviewSession | None:
+        if pos.x() < RULER or pos.y() < HEADER:
+            return None
+        content = self._to_content(pos)
+        return next((session for rect, session in self._preview_blocks if rect.contains(content)), None)
+
+    def _change_word(self, session: PreviewSession) -> str:
+        return {
+            "new": self.tr("new"),
+            "moved": self.tr("moved"),
+            "unchanged": self.tr("unchanged"),
+            "pinned": self.tr("pinned"),
+        }.get(session.kind, session.kind)
+
+    def _preview_label(self, session: PreviewSession) -> str:
+        return self.tr("Proposed ({change}): {title}, {start}–{end}").format(
+            change=self._change_word(session),
+            title=session.title,
+            start=f"{session.start:%H:%M}",
+            end=f"{session.end:%H:%M}",
+        )
+
+    def _preview_tooltip(self, session: PreviewSession) -> str:
+        return (
+            self.tr("Proposed: {title} ({change}), not yet booked").format(
+                title=session.title, change=self._change_word(session)
+            )
+            + f"\n{session.organisation} ({SECTOR_LABELS.get(session.sector, session.sector)})\n"
+            f"{session.room}, {session.hub}\n{session.day:%a %d %b} {session.start:%H:%M}–{session.end:%H:%M}"
         )
 
     # -- painting -------------------------------------------------------------------------------------
@@ -450,6 +544,7 @@ class CalendarView(QAbstractScrollArea):
         painter.translate(-dx, -dy)
         self._paint_grid(painter, palette, visible, dy + HEADER)
         self._paint_blocks(painter, palette, QRectF(dx, dy, width, height))
+        self._paint_preview(painter, palette, QRectF(dx, dy, width, height))
         self._paint_now(painter, visible)
         self._paint_gestures(painter, palette)
         painter.restore()
@@ -553,6 +648,69 @@ class CalendarView(QAbstractScrollArea):
                 painter.setPen(QPen(white, 1))
                 painter.drawRoundedRect(box.adjusted(2, 2, -2, -2), 3, 3)
             self._paint_block_text(painter, box, row, bold, normal, small, white)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _paint_preview(self, painter: QPainter, palette: QPalette, visible_rect: QRectF) -> None:
+        """Proposed sessions: a translucent tint of the sector colour, a dashed outline and the words
+        "Proposed" and new / moved, so they read as a proposal without relying on colour."""
+        if not self._preview_blocks:
+            return
+        bold = QFont(self.font())
+        bold.setBold(True)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+        text = palette.color(QPalette.ColorRole.Text)
+        base = palette.color(QPalette.ColorRole.Base)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for rect, session in self._preview_blocks:
+            if not rect.intersects(visible_rect):
+                continue
+            colour = SECTOR_COLOURS.get(session.sector, QColor("#555555"))
+            box = rect.adjusted(3, 1, -3, -1)
+            # An opaque base first, so grid lines and hatching under the proposal do not show through its text.
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(base)
+            painter.drawRoundedRect(box, 4, 4)
+            tint = QColor(colour)
+            tint.setAlpha(48)
+            pen = QPen(colour, 2, Qt.PenStyle.DashLine)
+            pen.setDashPattern([4.0, 3.0])
+            painter.setPen(pen)
+            painter.setBrush(tint)
+            painter.drawRoundedRect(box.adjusted(1, 1, -1, -1), 4, 4)
+            inner = box.adjusted(6, 3, -5, -3)
+            painter.setPen(text)
+            # The title wraps (up to three lines, as the block's height allows): "Proposed: " takes room.
+            painter.setFont(bold)
+            metrics = painter.fontMetrics()
+            title = self.tr("Proposed: {title}").format(title=session.title)
+            lines_fit = max(1, min(3, int((inner.height() + 2) // metrics.height()) - 1))
+            wrapped = metrics.boundingRect(
+                QRect(0, 0, int(inner.width()), 10_000), Qt.TextFlag.TextWordWrap, title
+            ).height()
+            title_height = min(wrapped, lines_fit * metrics.height())
+            if wrapped > title_height:
+                title = metrics.elidedText(title, Qt.TextElideMode.ElideRight, int(inner.width()) * lines_fit - 8)
+            painter.drawText(
+                QRectF(inner.left(), inner.top(), inner.width(), title_height),
+                Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+                title,
+            )
+            lines = [
+                (small, f"{self._change_word(session)} · {session.start:%H:%M}–{session.end:%H:%M}"),
+                (small, f"{session.organisation} · {SECTOR_LABELS.get(session.sector, session.sector)}"),
+            ]
+            y = inner.top() + title_height
+            for font, line in lines:
+                painter.setFont(font)
+                metrics = painter.fontMetrics()
+                if y + metrics.height() > inner.bottom() + 2:
+                    break
+                elided = metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(inner.width()))
+                painter.drawText(
+                    QRectF(inner.left(), y, inner.width(), metrics.height()), Qt.AlignmentFlag.AlignLeft, elided
+                )
+                y += metrics.height()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_block_text(self, painter, box: QRectF, row: OccurrenceRow, bold, normal, small, white) -> None:

@@ -1,8 +1,9 @@
 """MainWindow: the hub calendar — hubs-and-rooms tree, day and week views, details, booking workflows.
 
 Owns: arranging the widgets, keeping the view in step with the date navigator and the filters, and
-turning the calendar's requests into service calls through undoable commands. Holds no business
-rules and no database session: what may be booked or moved is the services' answer.
+turning the calendar's requests into service calls through undoable commands, and drawing an allocation
+proposal the planning window hands over (`show_proposal`) as a preview layer on whatever day or week is
+shown. Holds no business rules and no database session: what may be booked or moved is the services' answer.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ from desktop_app.settings_dialog import SettingsDialog
 from models.types import Frequency
 from scheduler.errors import HubSchedError
 from scheduler.recurrence import to_local
+from scheduler.services.allocation import AllocationPreview
+from scheduler.services.allocation_calendar import preview_sessions
 from scheduler.services.common import now_utc
 from scheduler.services.directory import HubRow, RoomRow
 from scheduler.services.free_rooms import FreeRoomQuery, FreeSlot
@@ -101,11 +104,16 @@ class MainWindow(QMainWindow):
         self._rooms: list[RoomRow] = []
         self.mode = DAY
         self.week_room_id: int | None = None
+        self.proposal: AllocationPreview | None = None  # drawn as a preview layer while set
 
         self._build_tree_dock()
         self._build_centre()
         self._build_details_dock()
         self._build_actions()
+        self.proposal_label = QLabel(self)
+        self.proposal_label.setAccessibleName(self.tr("Proposal shown"))
+        self.proposal_label.hide()
+        self.statusBar().addPermanentWidget(self.proposal_label)
         self._load_directory()
         self._restore_state()
         self._now_timer = QTimer(self)
@@ -377,10 +385,27 @@ class MainWindow(QMainWindow):
                 parent=self,
             )
             self.planning_window.bookings_changed.connect(self.reload)
+            self.planning_window.calendar_preview_changed.connect(self.show_proposal)
             self.planning_window.resize(1400, 900)
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window
+
+    def show_proposal(self, preview: AllocationPreview | None) -> None:
+        """Draw an allocation proposal's sessions over the calendar (dashed, not selectable), on every day
+        or week shown from now on, until it is called with None. Nothing is written."""
+        self.proposal = preview
+        if preview is None:
+            self.proposal_label.hide()
+            self.proposal_label.clear()
+        else:
+            self.proposal_label.setText(
+                self.tr("Showing proposed allocation for {term} (dashed: not booked yet)").format(
+                    term=preview.term_name
+                )
+            )
+            self.proposal_label.show()
+        self.reload()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.planning_window is not None:
@@ -402,6 +427,8 @@ class MainWindow(QMainWindow):
         self.controller.stack.clear()
         self.controller.forget_versions()
         self.week_room_id = None
+        self.proposal = None  # a proposal of the old database is not drawn over the new one
+        self.proposal_label.hide()
         self._load_directory()
         self.reload()
         if old is not services:
@@ -532,9 +559,11 @@ class MainWindow(QMainWindow):
             self.prompts.error(self, self.tr("Cannot load the calendar"), str(exc))
             return
         selected = self.view.selected_id
+        self.view.set_preview(preview_sessions(self.proposal, first, last) if self.proposal is not None else [])
         self.view.set_columns(columns, blocked, grid)
         self.sessions_model.set_rows(rows)
         shown = [r for r in rows if any(c.room_id == r.room_id for c in columns)]
+        proposed = len(self.view.preview_sessions())
         if selected is not None and self.view.selected_row() is None:
             self._show_details(None)
         self.view.selected_id = selected if self.view.selected_row() is not None else None
@@ -543,6 +572,7 @@ class MainWindow(QMainWindow):
             self.tr("%n session(s)", "", len(shown))
             + f" · {where} · "
             + (f"{first:%d %b} – {last:%d %b %Y}" if first != last else f"{day:%A %d %B %Y}")
+            + (self.tr(" · %n proposed", "", proposed) if self.proposal is not None else "")
         )
         self.scope_combo.setVisible(self.mode == DAY)
         self.room_combo.setVisible(self.mode == WEEK)

@@ -2,7 +2,8 @@
 
 Owns: arranging the panels (Requests, Allocate and review, Closures, Feeds, Term overview), keeping them on
 the chosen term, reloading the others when one changes something, and joining every background thread
-before it closes. `bookings_changed` tells the hub calendar to reload.
+before it closes. `bookings_changed` tells the hub calendar to reload; `calendar_preview_changed` hands it
+the proposal to draw as a preview layer (None: stop drawing it; also sent when this window closes).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from scheduler.services.directory import TermRow
 
 class PlanningWindow(QWidget):
     bookings_changed = Signal()
+    calendar_preview_changed = Signal(object)  # AllocationPreview | None
 
     def __init__(
         self,
@@ -80,6 +82,7 @@ class PlanningWindow(QWidget):
         self.review.rerun_requested.connect(self.allocation.start)
         self.review.accepted.connect(self._bookings_changed)
         self.review.pins_changed.connect(self.bookings_changed)
+        self.review.calendar_preview_changed.connect(self.calendar_preview_changed)
         self.closures.closure_added.connect(self._bookings_changed)
         self.requests.changed.connect(self.overview.reload)
         self.term.currentIndexChanged.connect(self._term_changed)
@@ -125,4 +128,5 @@ class PlanningWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.join()
+        self.review.calendar_button.setChecked(False)  # a proposal is not left drawn in the calendar
         super().closeEvent(event)

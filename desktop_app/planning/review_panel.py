@@ -2,8 +2,10 @@
 
 Owns: the proposal's counts, its placements (new / moved / unchanged, as a review timetable sorted by hub,
 room and time), unmet requests with their explanation and blockers, "what would it take" (computed in the
-background), the per-sector met-share chart, pinning, and Accept / Discard. Accepting calls
-`AllocationService.apply`, which writes the whole proposal in one transaction or nothing.
+background), the per-sector met-share chart, pinning, "Show in calendar" (announces the proposal through
+`calendar_preview_changed`, and None when it is discarded, accepted or replaced, so the hub calendar can
+draw it as a preview layer), and Accept / Discard. Accepting calls `AllocationService.apply`, which writes
+the whole proposal in one transaction or nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class ReviewPanel(QWidget):
     rerun_requested = Signal()
     pins_changed = Signal()
     what_if_answered = Signal(str)
+    calendar_preview_changed = Signal(object)  # AllocationPreview to draw in the hub calendar, or None
 
     def __init__(
         self,
@@ -111,6 +114,13 @@ class ReviewPanel(QWidget):
         self.discard_button = QPushButton(self.tr("&Discard"), self)
         self.accept_button.clicked.connect(self.accept)
         self.discard_button.clicked.connect(self.discard)
+        self.calendar_button = QPushButton(self.tr("Show in ca&lendar"), self)
+        self.calendar_button.setCheckable(True)
+        self.calendar_button.setAccessibleName(self.tr("Show in calendar"))
+        self.calendar_button.setToolTip(
+            self.tr("Draw the proposed sessions in the hub calendar, dashed, on whatever day or week it shows")
+        )
+        self.calendar_button.toggled.connect(self._calendar_toggled)
 
         placed_box = QGroupBox(self.tr("Proposed timetable (by hub, room and time)"), self)
         placed_layout = QVBoxLayout(placed_box)
@@ -141,6 +151,7 @@ class ReviewPanel(QWidget):
         splitter.setStretchFactor(1, 2)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.calendar_button)
         buttons.addWidget(self.discard_button)
         buttons.addWidget(self.accept_button)
         layout = QVBoxLayout(self)
@@ -172,13 +183,21 @@ class ReviewPanel(QWidget):
                     "<b>{unmet} unmet</b>. Nothing is written until you accept."
                 ).format(term=html.escape(preview.term_name), **c)
             )
+        if preview is None or not preview.placements:
+            self.calendar_button.setChecked(False)  # clears the calendar's preview layer
+        elif self.calendar_button.isChecked():
+            self.calendar_preview_changed.emit(preview)
         self._update_buttons()
+
+    def _calendar_toggled(self, checked: bool) -> None:
+        self.calendar_preview_changed.emit(self.preview if checked else None)
 
     def _update_buttons(self, *_args) -> None:
         has = self.preview is not None
         # After a pin changes, this proposal is out of date (accepting it would be refused): re-run first.
         self.accept_button.setEnabled(has and bool(self.preview and self.preview.placements) and not self._pins)
         self.discard_button.setEnabled(has)
+        self.calendar_button.setEnabled(bool(self.preview and self.preview.placements))
         self.rerun_button.setEnabled(has)
         placement = self.selected_placement()
         self.pin_button.setEnabled(placement is not None)
