@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -46,8 +47,6 @@ from desktop_app.commands import (
 )
 from desktop_app.free_room_dialog import FreeRoomDialog
 from desktop_app.item_models import SECTOR_LABELS, Role, RoomFilterProxy, RoomTreeModel, SessionListModel
-from desktop_app.planning.planning_window import PlanningWindow
-from desktop_app.planning.services import PlanningServices
 from desktop_app.prompts import Prompts, Scope
 from desktop_app.services import AppServices
 from desktop_app.settings import AppSettings
@@ -55,12 +54,15 @@ from desktop_app.settings_dialog import SettingsDialog
 from models.types import Frequency
 from scheduler.errors import HubSchedError
 from scheduler.recurrence import to_local
-from scheduler.services.allocation import AllocationPreview
 from scheduler.services.allocation_calendar import preview_sessions
 from scheduler.services.common import now_utc
 from scheduler.services.directory import HubRow, RoomRow
 from scheduler.services.free_rooms import FreeRoomQuery, FreeSlot
 from scheduler.services.queries import OccurrenceRow
+
+if TYPE_CHECKING:
+    from desktop_app.planning.planning_window import PlanningWindow
+    from scheduler.services.allocation import AllocationPreview
 
 DAY, WEEK = "day", "week"
 # WORKAROUND: PySide6 6.12 on Python 3.11 drops a reference to None each time an invalid QVariant
@@ -377,6 +379,10 @@ class MainWindow(QMainWindow):
             self.planning_window.deleteLater()
             self.planning_window = None
         if self.planning_window is None:
+            # Imported on first use: planning brings in OR-Tools, which would add half a second to start-up.
+            from desktop_app.planning.planning_window import PlanningWindow
+            from desktop_app.planning.services import PlanningServices
+
             self.planning_window = PlanningWindow(
                 PlanningServices.from_app(self.services),
                 self.prompts,

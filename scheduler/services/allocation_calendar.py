@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
+from typing import TYPE_CHECKING
 
-from scheduler.services.allocation import AllocationPreview
+if TYPE_CHECKING:  # the calendar imports this module; OR-Tools must not load with it
+    from scheduler.services.allocation import AllocationPreview
 
 MOVED = ("room", "hub", "time")
 

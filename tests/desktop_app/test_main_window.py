@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 from PySide6.QtCore import Qt, QTime
@@ -115,3 +118,18 @@ def test_demo_borough_day_and_week_views_with_screenshots(qtbot, qtmodeltester, 
     rows = finder.search()
     assert rows and all(r.capacity >= 15 and r.step_free for r in rows)
     assert finder.grab().save(str(shots / "find-a-free-room.png"))
+
+
+def test_starting_the_calendar_does_not_load_the_solver() -> None:
+    """OR-Tools adds about half a second and 90 MB; only the planning window needs it, so it loads then."""
+    probe = (
+        "import sys, desktop_app.app, desktop_app.main_window; print(any(m.startswith('ortools') for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.stdout.strip() == "False"
