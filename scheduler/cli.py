@@ -260,6 +260,11 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
         return _fail(str(DatabaseUnavailable(f"cannot open database {db.display_url(url)}: {_first_line(exc)}")))
     except DBAPIError as exc:
         return _fail(f"the database refused the change: {_first_line(exc)}")
+    except BrokenPipeError:
+        # The reader went away (`hubsched feeds list | head`): stop quietly, as Unix tools do. Point stdout
+        # at /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _first_line(exc: DBAPIError) -> str:

@@ -184,3 +184,20 @@ def test_console_script_prints_no_traceback_for_a_user_mistake(url: str) -> None
     assert result.stderr.strip().splitlines() == [
         "hubsched book: error: argument --end: 'nonsense' is not a time (use HH:MM) (see `hubsched book --help`)"
     ]
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error(sqlite_url: str) -> None:
+    """`hubsched occurrences ... | head -c 1` must not end in a BrokenPipeError traceback."""
+    assert cli.main(["--db", sqlite_url, "demo"]) == 0  # several hundred lines: more than a pipe holds
+    script = Path(sys.executable).parent / "hubsched"
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    result = subprocess.run(
+        [str(script), "--db", sqlite_url, "occurrences", "--from", "2026-09-01", "--to", "2026-12-31"],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    reader.stdin.close()
+    reader.wait()
+    assert "Traceback" not in result.stderr and result.returncode == 0
