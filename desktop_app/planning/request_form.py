@@ -132,8 +132,6 @@ class RequestForm(QDialog):
         self.term_id = term_id
         self.request_id = request_id
         self.version = 0
-        # Shared people and teams are not edited here yet: an edit keeps the request's own.
-        self.team_ids: tuple[int, ...] = ()
         self.errors: dict[str, str] = {}
         self.setWindowTitle(self.tr("Edit request") if request_id else self.tr("New request"))
         self._error_labels: dict[str, QLabel] = {}
@@ -212,6 +210,7 @@ class RequestForm(QDialog):
         self.facilities = CheckList(
             [(key, name) for key, name in self.services.requests.facility_choices()], self.tr("Facilities"), self
         )
+        self.teams = CheckList(list(self.services.requests.team_choices()), self.tr("Shared people / teams"), self)
         self.step_free = QCheckBox(self.tr("Needs step-free access"), self)
         self.runs_in_breaks = QCheckBox(self.tr("Runs in half-term"), self)
         self.hide_location = QCheckBox(self.tr("Hide the location in public feeds"), self)
@@ -244,7 +243,8 @@ class RequestForm(QDialog):
         self._row(form, self.tr("P&riority (1–5):"), self.priority, "priority")
         self._row(form, self.tr("Acceptable &hubs:"), self.hubs, "hubs")
         self._row(form, self.tr("Pr&eferred hubs:"), self.preferred, "preferred_hubs")
-        self._row(form, self.tr("Fa&cilities:"), self.facilities, "facilities", "teams")
+        self._row(form, self.tr("Fa&cilities:"), self.facilities, "facilities")
+        self._row(form, self.tr("Share&d people / teams:"), self.teams, "teams")
         form.addRow("", self.step_free)
         form.addRow("", self.runs_in_breaks)
         form.addRow("", self.hide_location)
@@ -268,7 +268,7 @@ class RequestForm(QDialog):
             edit.textChanged.connect(self.revalidate)
         for spin in (self.attendance, self.duration, self.priority):
             spin.valueChanged.connect(self.revalidate)
-        for checklist in (self.hubs, self.preferred, self.facilities):
+        for checklist in (self.hubs, self.preferred, self.facilities, self.teams):
             checklist.itemChanged.connect(self.revalidate)
         for box in (self.step_free, self.runs_in_breaks, self.hide_location):
             box.toggled.connect(self.revalidate)
@@ -296,7 +296,7 @@ class RequestForm(QDialog):
             public_title=self.public_title.text(),
             visibility=Visibility(self.visibility.currentData()),
             hide_location=self.hide_location.isChecked(),
-            team_ids=self.team_ids,
+            team_ids=self.teams.checked(),
             facility_keys=self.facilities.checked(),
             step_free=self.step_free.isChecked(),
             priority=self.priority.value(),
@@ -320,7 +320,7 @@ class RequestForm(QDialog):
         self.step_free.setChecked(draft.step_free)
         self.runs_in_breaks.setChecked(draft.runs_in_breaks)
         self.hide_location.setChecked(draft.hide_location)
-        self.team_ids = draft.team_ids
+        self.teams.set_checked(draft.team_ids)
         for index, row in enumerate(self.windows):
             row.set(draft.windows[index] if index < len(draft.windows) else None)
 

@@ -137,6 +137,11 @@ class RequestService:
         with self._sessions() as session:
             return [(f.key, f.name) for f in session.scalars(select(Facility).order_by(Facility.name))]
 
+    def team_choices(self) -> list[tuple[int, str]]:
+        """Every shared person or team a request may need, as (id, name), by name: what the form offers."""
+        with self._sessions() as session:
+            return [(t.id, t.name) for t in session.scalars(select(Team).order_by(Team.name))]
+
     def validate(self, draft: RequestDraft) -> dict[str, str]:
         """Every problem with the draft, keyed by field; empty when it can be saved."""
         with self._sessions() as session:

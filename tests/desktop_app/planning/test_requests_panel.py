@@ -108,3 +108,49 @@ def test_a_request_is_edited_and_withdrawn(qtbot, planning, planning_services, p
     assert "Withdraw " + row.title in prompts.questions[-1]
     assert panel.selected().status == "withdrawn"
     assert not panel.withdraw_button.isEnabled()
+
+
+def test_shared_people_or_teams_are_chosen_in_the_form_and_cleared_on_edit(qtbot, planning, planning_services) -> None:
+    panel = planning.requests
+    team_id, team_name = planning_services.requests.team_choices()[0]
+    form = panel.add_request()
+    qtbot.waitExposed(form)
+    assert form.teams.accessibleName() == "Shared people / teams"
+    assert form.teams.checked() == ()
+    form.organisation.setCurrentIndex(form.organisation.findText("Ilford Food Pantry", Qt.MatchFlag.MatchStartsWith))
+    qtbot.keyClicks(form.title_edit, "Job club with a work coach")
+    form.hubs.check("Ilford Civic Hub")
+    form.windows[0].weekday.setCurrentIndex(2)  # Wednesday
+    form.windows[0].start.setTime(QTime(10, 0))
+    form.windows[0].end.setTime(QTime(13, 0))
+    # The team is chosen with the keyboard: move to its row and press Space.
+    row = next(i for i in range(form.teams.count()) if form.teams.item(i).text() == team_name)
+    form.teams.setFocus()
+    form.teams.setCurrentRow(row)
+    qtbot.keyClick(form.teams, Qt.Key.Key_Space)
+    assert form.teams.checked() == (team_id,)
+    assert form.error_for("teams") == ""
+    assert form.errors == {} and form.save_button.isEnabled()
+    with qtbot.waitSignal(form.saved) as saved:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    request_id = saved.args[0]
+    assert planning_services.requests.draft_of(request_id)[0].team_ids == (team_id,)
+
+    # Editing pre-selects the request's team; clearing it saves the request without one.
+    assert panel.select_request(request_id)
+    form = panel.edit_selected()
+    assert form is not None and form.teams.checked() == (team_id,)
+    form.teams.check(team_name, False)
+    assert form.errors == {}
+    with qtbot.waitSignal(form.saved):
+        form.save()
+    after, _version = planning_services.requests.draft_of(request_id)
+    assert after.team_ids == () and after.title == "Job club with a work coach"
+
+
+def test_an_unknown_team_is_shown_next_to_the_shared_people_field(qtbot, planning) -> None:
+    form = planning.requests.add_request()
+    qtbot.waitExposed(form)
+    form.show_errors({"teams": "Unknown shared person or team."})
+    assert form.error_for("teams") == "Unknown shared person or team."
+    assert form.error_for("facilities") == ""
