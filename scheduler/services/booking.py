@@ -544,29 +544,20 @@ class BookingService:
         )
 
     def rename_series(self, series_id: int, expected_version: int, *, title: str, public_title: str) -> int:
-        """Change a series' titles (no SEQUENCE bump: time, room and status are unchanged)."""
-        if not title.strip():
-            raise InvalidInput("a booking needs a title")
-
-        def work(session: Session) -> int:
-            series = self._load_series(session, series_id, expected_version)
-            before = series_snapshot(series)
-            series.title, series.public_title = title.strip(), public_title.strip()
-            series.updated_at = self._clock()
-            session.flush()
-            audit(
-                session,
-                self._operator,
-                "edit-series",
-                "series",
-                series.id,
-                f"Renamed {before['title']} to {series.title}",
-                before,
-                series_snapshot(series),
+        """Change only a series' titles: `update_details` with everything else as it is."""
+        with self._sessions() as session:
+            series = session.get(Series, series_id)
+            if series is None:
+                raise NotFound(f"no series with id {series_id}")
+            details = SeriesDetails(
+                organisation_id=series.organisation_id,
+                title=title,
+                public_title=public_title,
+                visibility=series.visibility,
+                hide_location=series.hide_location,
+                attendance=series.attendance,
             )
-            return series.version
-
-        return self._commit_change(work)
+        return self.update_details(series_id, expected_version, details)
 
     # -- changes the desktop calendar needs (each one the undo of another) ----------------------------
 
