@@ -20,12 +20,7 @@ from scheduler.errors import (
 )
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.queries import OccurrenceQueries
-from tests.builders import Borough, add_closure, make_borough
-
-
-@pytest.fixture
-def borough(sessions: sessionmaker[Session]) -> Borough:
-    return make_borough(sessions)
+from tests.builders import Borough, add_closure
 
 
 @pytest.fixture

@@ -16,12 +16,7 @@ from scheduler.errors import BookingClash, HubSchedError
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.closures import ClosureDraft, ClosureService
 from scheduler.services.queries import OccurrenceQueries
-from tests.builders import Borough, make_borough
-
-
-@pytest.fixture
-def borough(sessions: sessionmaker[Session]) -> Borough:
-    return make_borough(sessions)
+from tests.builders import Borough
 
 
 @pytest.fixture

@@ -13,12 +13,7 @@ from scheduler.services.booking import BookingService, NewBooking, SeriesDetails
 from scheduler.services.calendar import CalendarQueries
 from scheduler.services.free_rooms import FreeRoomFinder, FreeRoomQuery
 from scheduler.services.queries import OccurrenceQueries
-from tests.builders import Borough, add_closure, make_borough
-
-
-@pytest.fixture
-def borough(sessions: sessionmaker[Session]) -> Borough:
-    return make_borough(sessions)
+from tests.builders import Borough, add_closure
 
 
 @pytest.fixture

@@ -13,12 +13,7 @@ from models.entities import AuditEntry, Request
 from models.types import Frequency, Visibility
 from scheduler.errors import InvalidRequest, StaleEdit
 from scheduler.services.requests import RequestDraft, RequestService, WindowDraft
-from tests.builders import Borough, make_borough
-
-
-@pytest.fixture
-def borough(sessions: sessionmaker[Session]) -> Borough:
-    return make_borough(sessions)
+from tests.builders import Borough
 
 
 @pytest.fixture
