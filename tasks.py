@@ -3,6 +3,7 @@
 
     python3 tasks.py run     start Hub Scheduler on the embedded SQLite database (demo borough on first start)
     python3 tasks.py test    run the whole test suite (starts its own PostgreSQL server)
+    python3 tasks.py test --fast   the edit-test loop: every test not marked slow (CI runs the whole suite)
 
 Each creates the local virtual environment `.venv/` on first use and reinstalls the project into it
 whenever pyproject.toml changes. Only the standard library is used here, because nothing else exists yet
@@ -72,6 +73,22 @@ def ensure_postgres() -> None:
     )
 
 
+def ensure_node() -> None:
+    """The feed conformance tests run Mozilla's ical.js (pinned in tests/scheduler/feeds/js) under Node."""
+    if shutil.which("node") and shutil.which("npm"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("tasks: installing Node.js and npm from Debian's packages for the feed conformance tests", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", "nodejs", "npm"], check=True, env=env)
+        return
+    sys.exit(
+        "tasks: the feed conformance tests need Node.js 20+ and npm (with the npm registry reachable) to run "
+        "Mozilla's ical.js; install your system's nodejs and npm packages."
+    )
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"run", "test"}:
         print(__doc__)
@@ -79,9 +96,12 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "test":
         ensure_postgres()
+        ensure_node()
     python = ensure_venv()
     if command == "run":
         return subprocess.call([str(python), "-m", "desktop_app", *rest], cwd=ROOT)
+    if "--fast" in rest:
+        rest = [arg for arg in rest if arg != "--fast"] + ["-m", "not slow"]
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
 
 

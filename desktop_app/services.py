@@ -13,10 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
 from resources import locate
+from scheduler.bootstrap import Services, bootstrap
 from scheduler.errors import DatabaseUnavailable, HubSchedError
 from scheduler.services.booking import BookingService
 from scheduler.services.calendar import CalendarQueries
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 from scheduler.services.directory import DirectoryService
 from scheduler.services.free_rooms import FreeRoomFinder
 from scheduler.services.queries import OccurrenceQueries
@@ -32,6 +33,7 @@ class AppServices:
     occurrences: OccurrenceQueries
     calendar: CalendarQueries
     free_rooms: FreeRoomFinder
+    wired: Services  # every service, as the composition root wired them (the planning window uses the rest)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -44,9 +46,9 @@ def connect(url: str, operator: str) -> AppServices:
         if not db.is_current(engine):
             db.upgrade(engine)
         sessions = db.make_session_factory(engine)
-        directory = DirectoryService(sessions)
-        if directory.is_empty():
-            DemoService(sessions, operator).load(read_demo_file(locate("demo/borough.yaml")))
+        wired = bootstrap(sessions, operator)
+        if wired.directory.is_empty():
+            wired.demo.load(read_demo_file(locate("demo/borough.yaml")))
     except db.DatabaseUrlError as exc:
         raise DatabaseUnavailable(str(exc)) from None
     except SQLAlchemyError as exc:
@@ -58,9 +60,10 @@ def connect(url: str, operator: str) -> AppServices:
         url=url,
         operator=operator,
         engine=engine,
-        directory=directory,
-        booking=BookingService(sessions, operator),
-        occurrences=OccurrenceQueries(sessions),
-        calendar=CalendarQueries(sessions),
-        free_rooms=FreeRoomFinder(sessions),
+        directory=wired.directory,
+        booking=wired.booking,
+        occurrences=wired.occurrences,
+        calendar=wired.calendar,
+        free_rooms=wired.free_rooms,
+        wired=wired,
     )

@@ -27,8 +27,8 @@ from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
 from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
 from scheduler.feeds import commands as feed_commands
-from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.booking import NewBooking
+from scheduler.services.demo import read_demo_file
 from scheduler.services.directory import DirectoryService
 from scheduler.services.queries import OccurrenceQueries
 
@@ -137,9 +137,7 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
         return 0
     context.ready()
     if args.command == "demo":
-        summary = DemoService(context.sessions, context.operator).load(
-            read_demo_file(locate("demo/borough.yaml")), reset=args.reset
-        )
+        summary = context.services.demo.load(read_demo_file(locate("demo/borough.yaml")), reset=args.reset)
         print(
             f"loaded the demo borough: {summary.hubs} hubs, {summary.rooms} rooms, "
             f"{summary.organisations} organisations, {summary.series} series ({summary.sessions} sessions), "
@@ -221,7 +219,7 @@ def _book(args: argparse.Namespace, context: CommandContext) -> int:
         runs_in_breaks=not args.skip_breaks,
         attendance=args.attendance,
     )
-    result = BookingService(context.sessions, context.operator).book(booking)
+    result = context.services.booking.book(booking)
     if args.json:
         print(
             json.dumps(

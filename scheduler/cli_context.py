@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
+from scheduler.bootstrap import Services, bootstrap
 
 
 class CommandContext:
@@ -25,6 +26,14 @@ class CommandContext:
         self.operator = operator
         self.engine: Engine = db.make_engine(url)
         self.sessions: sessionmaker[Session] = db.make_session_factory(self.engine)
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The scheduler services for this run, wired once (the CLI's composition root)."""
+        if self._services is None:
+            self._services = bootstrap(self.sessions, self.operator)
+        return self._services
 
     def ready(self) -> None:
         """Create or upgrade the schema (idempotent), so every command works on a new database."""

@@ -54,3 +54,7 @@ class InvalidRequest(InvalidInput):
     def __init__(self, fields: dict[str, str]):
         self.fields = dict(fields)
         super().__init__("; ".join(self.fields.values()))
+
+
+class RoomUnsuitable(BookingRefused):
+    """The room lacks what the session needs: it is not bookable, or lacks a facility or step-free access."""

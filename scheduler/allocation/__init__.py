@@ -14,9 +14,13 @@ Python), ``engine`` (``solve``, the entry point), ``explain`` and ``whatif`` (ex
 ``check`` (independent checker of hard constraints).
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .check import check
 from .dates import meeting_dates
-from .engine import solve
 from .greedy import greedy
 from .problem import (
     SECTORS,
@@ -46,7 +50,24 @@ from .result import (
     UnmetRequest,
 )
 from .scoring import weighted_placed
-from .whatif import Move, WhatItTakes, what_would_it_take
+
+if TYPE_CHECKING:
+    from .engine import solve
+    from .whatif import Move, WhatItTakes, what_would_it_take
+
+# OR-Tools (and the pandas it pulls in) takes seconds to import, so the names that need the solver load on
+# first use: the calendar, the CLI and every command that does not solve start without it.
+_SOLVER_NAMES = {"solve": ".engine", "Move": ".whatif", "WhatItTakes": ".whatif", "what_would_it_take": ".whatif"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOLVER_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SECTORS",

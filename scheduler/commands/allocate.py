@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from scheduler import allocation as alloc
 from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.services.allocation import AllocationPreview, AllocationService
+from scheduler.services.allocation import AllocationPreview
 
 NAMES = frozenset({"allocate"})
 
@@ -153,7 +153,7 @@ def print_summary(preview: AllocationPreview, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
-    service = AllocationService(context.sessions, context.operator)
+    service = context.services.allocation
     term_id = service.term_id(args.term)
     line = _ProgressLine(sys.stderr)
     try:

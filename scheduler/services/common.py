@@ -119,10 +119,13 @@ def audit(
     summary: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    *,
+    at: datetime,
 ) -> None:
+    """Record a change; `at` comes from the service's injected clock, so tests and replays are exact."""
     session.add(
         AuditEntry(
-            at=now_utc(),
+            at=at,
             operator=operator,
             action=action,
             entity=entity,

@@ -16,9 +16,10 @@ from icalendar import Calendar, Timezone
 from sqlalchemy.orm import Session, sessionmaker
 
 from resources import locate
+from scheduler.bootstrap import bootstrap
 from scheduler.feeds.privacy import FeedKind
 from scheduler.feeds.service import Feed, FeedService
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 from tests.scheduler.feeds.conftest import (
     FixedClock,
     book_year,
@@ -53,7 +54,7 @@ def check_feeds(
 def test_demo_borough_feeds_expand_to_the_apps_occurrences(
     sessions: sessionmaker[Session], tmp_path: Path, icaljs
 ) -> None:
-    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
+    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
     service = FeedService(sessions)
     feeds, expected = check_feeds(service, tmp_path, icaljs)
     facts = service.facts()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import AuditEntry, Closure, Occurrence
 from models.types import ClosureScope, Frequency
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import BookingClash, HubSchedError
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.closures import ClosureDraft, ClosureService
@@ -21,7 +22,7 @@ from tests.builders import Borough
 
 @pytest.fixture
 def service(sessions: sessionmaker[Session]) -> ClosureService:
-    return ClosureService(sessions, "Manager")
+    return bootstrap(sessions, "Manager").closures
 
 
 def book(
