@@ -145,7 +145,11 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
         )
         return 0
     if args.command == "hubs":
-        for hub in DirectoryService(context.sessions).hubs():
+        hubs = DirectoryService(context.sessions).hubs()
+        if not hubs:
+            print("no hubs yet: run `hubsched demo` to load the demo borough")
+            return 0
+        for hub in hubs:
             print(f"{hub.name} — {hub.address} {hub.postcode}")
             for room in hub.rooms:
                 extras = ", ".join(room.facilities)
