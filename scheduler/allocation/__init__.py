@@ -17,7 +17,7 @@ Python), ``engine`` (``solve``, the entry point), ``explain`` and ``whatif`` (ex
 from .check import check
 from .dates import meeting_dates
 from .engine import solve
-from .greedy import greedy
+from .greedy import greedy, most_constrained_first
 from .problem import (
     SECTORS,
     WEEKDAY_NAMES,
@@ -34,7 +34,9 @@ from .problem import (
 )
 from .result import (
     Blocker,
+    BoundSource,
     Change,
+    Phase,
     Placement,
     Progress,
     Requirement,
@@ -52,12 +54,14 @@ __all__ = [
     "SECTORS",
     "WEEKDAY_NAMES",
     "Blocker",
+    "BoundSource",
     "BusyTime",
     "Change",
     "ExistingPlacement",
     "Frequency",
     "Id",
     "Move",
+    "Phase",
     "Placement",
     "Policy",
     "Problem",
@@ -77,6 +81,7 @@ __all__ = [
     "check",
     "greedy",
     "meeting_dates",
+    "most_constrained_first",
     "solve",
     "weighted_placed",
     "what_would_it_take",
