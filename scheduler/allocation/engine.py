@@ -219,20 +219,19 @@ def solve(
     add_hint(model, variables, hint)
     if variables.fairness is not None:
         add_hints(model, [(variables.fairness, fairness_level(problem, hint_met))])
-    # Among allocations meeting the same demand, stage 1 prefers the one keeping most requests in last
-    # term's place (``keep`` is worth less than one priority unit altogether).
-    factor = variables.keep_factor
+    # A request stays in last term's place unless a higher-priority request needs it: keeping it is worth
+    # its own priority again (see ``Variables.stage1_with_keep``).
     model.maximize(variables.stage1_with_keep())
     has_stage2 = not isinstance(variables.stage2, int)
     remaining = time_limit - elapsed()
     share = problem.policy.stage1_time_share if has_stage2 else 1.0
 
     def honest(bound: float) -> int:
-        # The solver's bound on ``factor * stage1 + keep`` bounds stage 1 by its floor division (keep >= 0).
-        return min(static, int(bound + 1e-6) // factor)
+        # The keep reward is never negative, so the solver's bound on stage 1 plus it bounds stage 1 too.
+        return min(static, int(bound + 1e-6))
 
     def stage1_reading(objective: float, bound: float) -> tuple[float, float, float | None]:
-        return (int(objective + 1e-6) // factor) / SCALE, honest(bound) / SCALE, None
+        return round(objective) / SCALE, honest(bound) / SCALE, None
 
     report(Phase.SEARCH, "stage 1: meeting as much demand as possible", stage=1)
     first = run(
@@ -247,6 +246,7 @@ def solve(
         stop=stop,
         random_seed=random_seed,
         light_presolve=len(variables.place) > LARGE_MODEL,
+        shown=variables.stage1,
     )
     if not first.has_solution:
         # The hint is valid, so it is still the best valid solution we have.
@@ -267,7 +267,7 @@ def solve(
         )
 
     found[0] = first.solutions
-    first_value = int(first.objective + 1e-6) // factor
+    first_value = stage1_value(problem, [candidates.items[i].request_id for i in first.chosen])
     first_bound = honest(first.bound)
     chosen = first.chosen
     solutions = first.solutions
@@ -334,7 +334,7 @@ def solve(
         candidates,
         chosen,
         status=status,
-        solver_bound=first_value if first.status == cp_model.OPTIMAL else first_bound,
+        solver_bound=first_bound,
         static=static,
         wall_time=elapsed(),
         time_to_first_solution=first.first_solution_at,
@@ -374,7 +374,7 @@ def _finish(
         bound, source = max(solver_bound, objective_units), BoundSource.SOLVER
     else:
         bound, source = max(static, objective_units), BoundSource.STATIC
-    if status is Status.OPTIMAL:
+    if status is Status.OPTIMAL and bound == objective_units:
         source = BoundSource.PROVEN
     policy = problem.policy
     return replace(

@@ -10,8 +10,9 @@ This module owns the variables and constraints. Variable tables (see :class:`Var
   team) meets at that time in any room whose closures leave it the weeks ``mask``; it equals the sum of
   those room options, so it exists only where two or more rooms share the time;
 * ``fairness`` — 0..SCALE, the worst-off sector's met demand per mille of its entitlement;
-* ``keep`` — last term's candidate of each request that had one (not pinned), rewarded in stage 1 by
-  less than one priority unit altogether, so ties in met demand go to keeping people where they were;
+* ``keep`` — last term's candidate of each request that had one (not pinned), rewarded in stage 1 by the
+  request's own priority: moving it to let another request in pays only if that request has a higher
+  priority (the issue's rule: unchanged requests keep their place unless a higher-priority request needs it);
 * ``org_hub[(o, h)]`` / ``org_any[o]`` — organisation ``o`` uses hub ``h`` / has anything placed.
 
 Candidates are enumerated by ``candidates`` after the static filters, so capacity, facilities, step-free
@@ -51,8 +52,9 @@ class Variables:
     """The model's variables and the expressions the stages optimise.
 
     ``stage1`` is met demand plus fairness (SCALE times priority units); the engine maximises
-    ``keep_factor * stage1 + sum(keep)`` so that among equally good stage 1 solutions the one keeping most
-    requests in last term's place wins; ``stage1`` itself is what is reported and bounded.
+    ``stage1 + sum(SCALE * priority * keep)`` (:meth:`stage1_with_keep`), so a request stays in last term's
+    place unless a higher-priority request needs it. ``stage1`` itself is what is reported, and since the
+    keep reward is never negative the solver's bound on the sum bounds it too.
     """
 
     candidates: Candidates
@@ -69,16 +71,12 @@ class Variables:
     at_time: dict[tuple, cp_model.IntVar] = field(default_factory=dict)
     at_time_members: dict[tuple, tuple[int, ...]] = field(default_factory=dict)
     keep: list[int] = field(default_factory=list)  # candidate indices of last term's places
-
-    @property
-    def keep_factor(self) -> int:
-        """Stage 1 is multiplied by this so the keep reward (at most ``len(keep)``) never outweighs it."""
-        return len(self.keep) + 1
+    keep_weights: list[int] = field(default_factory=list)  # SCALE * the request's priority, per keep
 
     def stage1_with_keep(self) -> cp_model.LinearExprT:
         if not self.keep:
             return self.stage1
-        return self.keep_factor * self.stage1 + cp_model.LinearExpr.sum([self.place[i] for i in self.keep])
+        return self.stage1 + cp_model.LinearExpr.weighted_sum([self.place[i] for i in self.keep], self.keep_weights)
 
     def all_variables(self) -> list[cp_model.IntVar]:
         extra = [self.fairness] if self.fairness is not None else []
@@ -290,6 +288,7 @@ def build_model(
     penalised: list[cp_model.IntVar] = []
     costs: list[int] = []
     keep: list[int] = []
+    keep_weights: list[int] = []
     for count, (candidate, variable) in enumerate(zip(items, place, strict=True)):
         if count % CHUNK == 0:
             check_stop()
@@ -298,6 +297,7 @@ def build_model(
         changes.append(change)
         if change is Change.UNCHANGED:
             keep.append(candidate.index)
+            keep_weights.append(SCALE * requests[candidate.request_id].priority)
         cost = candidate_penalty(problem, requests[candidate.request_id], candidate, previous)
         if cost:
             penalised.append(variable)
@@ -346,6 +346,7 @@ def build_model(
         at_time=at_time,
         at_time_members=at_time_members,
         keep=keep,
+        keep_weights=keep_weights,
     )
 
 

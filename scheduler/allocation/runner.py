@@ -53,8 +53,10 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         on_progress: ProgressCallback | None,
         stop: threading.Event | None,
         solutions_before: int,
+        shown: cp_model.LinearExprT | None,
     ) -> None:
         super().__init__()
+        self._shown = shown
         self._variables = variables
         self._stage = stage
         self._started = started
@@ -75,7 +77,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         if self._on_progress is None or self.error is not None:
             return
         try:
-            objective, bound, penalty = self._reading(self.objective_value, self.best_objective_bound)
+            value = self.objective_value if self._shown is None else self.value(self._shown)
+            objective, bound, penalty = self._reading(value, self.best_objective_bound)
             self._on_progress(
                 Progress(
                     stage=self._stage,
@@ -109,6 +112,7 @@ def run(
     solutions_before: int = 0,
     random_seed: int = 0,
     light_presolve: bool = False,
+    shown: cp_model.LinearExprT | None = None,
 ) -> RunOutcome:
     """Solve ``model`` (objective already set) and collect the chosen candidates.
 
@@ -125,6 +129,8 @@ def run(
             checks between presolve rules and search steps) and the best solution so far is returned.
         solutions_before: solutions found by earlier stages (progress counts continue).
         random_seed: CP-SAT's seed.
+        shown: the expression progress reports pass to ``reading`` as the objective (default: the solver's
+            objective); stage 1 shows met demand without the keep-in-place reward.
         light_presolve: one presolve pass without probing (for large models, where full presolve costs
             more time than it saves).
     """
@@ -141,7 +147,7 @@ def run(
         def reading(objective: float, bound: float) -> tuple[float, float, float | None]:
             return objective, bound, None
 
-    callback = _Callback(variables, stage, started, reading, on_progress, stop, solutions_before)
+    callback = _Callback(variables, stage, started, reading, on_progress, stop, solutions_before, shown)
 
     done = threading.Event()
     stopped = threading.Event()

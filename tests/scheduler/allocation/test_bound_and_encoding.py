@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
@@ -34,7 +35,9 @@ def crowded(draw: st.DrawFn):
         replace(r, shared=frozenset({draw(st.sampled_from(people))}) if draw(st.integers(0, 4)) else frozenset())
         for r in problem.requests
     )
-    return replace(problem, requests=requests)
+    # Pins were drawn before the shared people changed and could now clash: keep them as last term's only.
+    existing = tuple(replace(e, pinned=False) for e in problem.existing)
+    return replace(problem, requests=requests, existing=existing)
 
 
 def _static(problem) -> float:
@@ -47,11 +50,14 @@ def _assert_honest(problem, result) -> None:
     assert result.best_bound <= result.static_bound + 1e-9
     if result.status is not Status.CANCELLED or result.placements:
         assert abs(result.static_bound - max(_static(problem), result.objective)) < 1e-9
-    if result.status is Status.OPTIMAL:
+    if result.status is Status.OPTIMAL and not any(not e.pinned for e in problem.existing):
+        # (With last term's placements the optimum keeps people in place, which may meet less demand
+        # than the bound allows: then it is optimal for the policy, and the bound stays an upper bound.)
         assert result.bound_source is BoundSource.PROVEN
         assert result.best_bound == result.objective
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(), st.sampled_from((0.0, 0.25, 1.0)))
 def test_objective_never_exceeds_bound_and_bound_never_exceeds_static_maximum(problem, fairness) -> None:
@@ -61,6 +67,7 @@ def test_objective_never_exceeds_bound_and_bound_never_exceeds_static_maximum(pr
     _assert_honest(problem, result)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(crowded())
 def test_per_time_encoding_gives_the_same_optimum_as_per_room(problem) -> None:
@@ -80,8 +87,10 @@ def test_per_time_encoding_gives_the_same_optimum_as_per_room(problem) -> None:
         placements = [make_placement(problem, c, None) for c in chosen]
         assert check(problem, placements) == []
     assert optima[0] == optima[1]
-    result = solve(problem, time_limit=5, num_workers=2)
-    assert check(problem, result.placements) == []
+    # solve() reaches the same optimum (without last term's places, which it would rather keep).
+    fresh = replace(problem, existing=())
+    result = solve(fresh, time_limit=5, num_workers=2)
+    assert check(fresh, result.placements) == []
     assert round(result.objective * SCALE) == optima[1]
 
 
