@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .check import check
 from .dates import meeting_dates
-from .greedy import greedy
+from .greedy import greedy, most_constrained_first
 from .problem import (
     SECTORS,
     WEEKDAY_NAMES,
@@ -38,7 +38,9 @@ from .problem import (
 )
 from .result import (
     Blocker,
+    BoundSource,
     Change,
+    Phase,
     Placement,
     Progress,
     Requirement,
@@ -73,12 +75,14 @@ __all__ = [
     "SECTORS",
     "WEEKDAY_NAMES",
     "Blocker",
+    "BoundSource",
     "BusyTime",
     "Change",
     "ExistingPlacement",
     "Frequency",
     "Id",
     "Move",
+    "Phase",
     "Placement",
     "Policy",
     "Problem",
@@ -98,6 +102,7 @@ __all__ = [
     "check",
     "greedy",
     "meeting_dates",
+    "most_constrained_first",
     "solve",
     "weighted_placed",
     "what_would_it_take",
