@@ -89,6 +89,16 @@ def ensure_node() -> None:
     )
 
 
+def ensure_icaljs() -> None:
+    """Install the pinned ical.js once, before the test workers start (two workers must not both run npm)."""
+    js = ROOT / "tests" / "scheduler" / "feeds" / "js"
+    if (js / "node_modules" / "ical.js" / "package.json").is_file():
+        return
+    print("tasks: installing Mozilla's ical.js (pinned) for the feed conformance tests", flush=True)
+    npm = shutil.which("npm") or "npm"
+    subprocess.run([npm, "ci", "--prefix", str(js), "--no-audit", "--no-fund"], check=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"run", "test"}:
         print(__doc__)
@@ -100,9 +110,12 @@ def main(argv: list[str]) -> int:
     python = ensure_venv()
     if command == "run":
         return subprocess.call([str(python), "-m", "desktop_app", *rest], cwd=ROOT)
+    ensure_icaljs()
     if "--fast" in rest:
         rest = [arg for arg in rest if arg != "--fast"] + ["-m", "not slow"]
-    return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
+    # One worker per core (pytest-xdist); a module's tests stay on one worker so its fixtures are built once.
+    workers = [] if any(arg.startswith("-n") for arg in rest) else ["-n", "auto", "--dist", "loadscope"]
+    return subprocess.call([str(python), "-m", "pytest", *workers, *rest], cwd=ROOT)
 
 
 if __name__ == "__main__":
