@@ -18,7 +18,7 @@ from pathlib import Path
 from models.types import Visibility
 from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.feeds.importer import IcsImporter
+from scheduler.feeds.importer import MAX_FILE_BYTES, IcsImporter
 from scheduler.feeds.publish import check_target, publish
 from scheduler.feeds.server import make_server
 from scheduler.feeds.service import FeedService
@@ -158,7 +158,8 @@ def _import(args: argparse.Namespace, context: CommandContext) -> int:
     room_id = directory.room_id(args.hub, args.room)
     organisation_id = directory.organisation_id(args.org)
     try:
-        raw = args.file.read_bytes()
+        with args.file.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # a larger file is refused by the importer, unread
     except OSError as exc:
         raise InvalidInput(f"cannot read {args.file}: {exc.strerror or exc}") from None
     importer = IcsImporter(context.sessions, context.operator)

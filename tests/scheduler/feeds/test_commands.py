@@ -263,3 +263,24 @@ def test_publish_removes_the_temporary_files_of_a_killed_publish(url: str, tmp_p
     assert run(url, "feeds", "publish", str(out)) == 0
     assert "removed 3 temporary file(s) left by an interrupted publish" in capsys.readouterr().out
     assert not any(stray.exists() for stray in strays) and keep.exists()
+
+
+@pytest.mark.parametrize("apply", [False, True])
+def test_import_of_a_minutely_rule_without_end_is_refused_at_once(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], apply: bool
+) -> None:
+    """It once ran for more than 15 minutes and past 1 GB; now the rule is refused before any expansion."""
+    ics = tmp_path / "flood.ics"
+    ics.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:flood@x\r\n"
+        b"DTSTAMP:20261101T000000Z\r\nSUMMARY:Flood\r\nDTSTART:20270101T000000Z\r\nDURATION:PT1M\r\n"
+        b"RRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    args = ["feeds", "import", str(ics), "--hub", "Ilford Civic Hub", "--room", "Main Hall"]
+    args += ["--org", "Ilford Food Pantry", "--from", "2027-01-01", "--to", "2028-12-31"]
+    assert run(url, *args, *(["--apply"] if apply else [])) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "hubsched: error: flood.ics line 4: the event repeats every minute (FREQ=MINUTELY); "
+        "a room booking repeats at most daily"
+    )
