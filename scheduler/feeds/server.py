@@ -18,11 +18,14 @@ Must not import: models.entities, desktop_app, PySide6.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import resource
+import select
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -270,6 +273,86 @@ class _Channel(HTTPChannel):
     parser_class = _RequestParser
 
 
+def _interest(obj: Any) -> int:
+    """The poll flags waitress's own loop (wasyncore.poll2) would register for a dispatcher."""
+    flags = 0
+    if obj.readable():
+        flags |= select.POLLIN | select.POLLPRI
+    if obj.writable() and not obj.accepting:
+        flags |= select.POLLOUT
+    return flags
+
+
+def _quiescent(obj: Any) -> bool:
+    """A connection waiting for its client: no request in hand, nothing to send, not closing.
+
+    Only the serving thread changes such a channel (an event on its socket, or the idle sweep, which
+    is followed by a full rescan), so its poll flags stay as they are until then.
+    """
+    return (
+        isinstance(obj, HTTPChannel)
+        and not obj.requests
+        and not obj.total_outbufs_len
+        and not obj.will_close
+        and not obj.close_when_flushed
+    )
+
+
+def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float = 1.0) -> None:
+    """waitress's serving loop on epoll, asking only busy connections what they wait for.
+
+    WORKAROUND: waitress's poll() loop asks every connection readable()/writable() and rebuilds the
+    poll set on every turn, so 1,000 idle connections doubled active clients' latency (see
+    bench/feeds_server.py). Here idle connections stay registered as they are; every connection is
+    asked again after any event on it, and all of them once a second (which also covers the idle sweep).
+    """
+    socket_map = server._map
+    poller = select.epoll()
+    registered: dict[int, tuple[Any, int]] = {}  # fd -> (dispatcher, flags registered)
+    quiet: set[int] = set()
+    next_rescan = 0.0
+    try:
+        while socket_map:
+            now = time.monotonic()
+            rescan = now >= next_rescan
+            if rescan:
+                next_rescan = now + rescan_every
+            for fd, obj in list(socket_map.items()):
+                if not rescan and fd in quiet and registered.get(fd, (None,))[0] is obj:
+                    continue
+                # Quiescence first: a worker thread may finish a request between the two questions, and
+                # only a connection that was already quiescent keeps the flags asked after it.
+                settled = _quiescent(obj)
+                flags = _interest(obj)
+                known = registered.get(fd)
+                if known is None or known[0] is not obj or known[1] != flags:
+                    with contextlib.suppress(OSError):
+                        poller.unregister(fd)
+                    if flags:
+                        poller.register(fd, flags)
+                    registered[fd] = (obj, flags)
+                if settled:
+                    quiet.add(fd)
+                else:
+                    quiet.discard(fd)
+            for fd in [fd for fd in registered if fd not in socket_map]:
+                with contextlib.suppress(OSError):
+                    poller.unregister(fd)
+                del registered[fd]
+                quiet.discard(fd)
+            try:
+                events = poller.poll(timeout)
+            except InterruptedError:
+                events = []
+            for fd, flags in events:
+                obj = socket_map.get(fd)
+                quiet.discard(fd)
+                if obj is not None:
+                    wasyncore.readwrite(obj, flags)
+    finally:
+        poller.close()
+
+
 class FeedServer:
     """A waitress server for one folder: `serve_forever()` in one thread, `shutdown()` from another."""
 
@@ -281,7 +364,13 @@ class FeedServer:
 
     def serve_forever(self) -> None:
         try:
-            self._server.run()
+            if hasattr(select, "epoll"):
+                try:
+                    _run_with_epoll(self._server, self._server.adj.asyncore_loop_timeout)
+                except (SystemExit, KeyboardInterrupt):
+                    self._server.task_dispatcher.shutdown()
+            else:
+                self._server.run()
         finally:
             self._stopped.set()
 
