@@ -298,6 +298,19 @@ def _quiescent(obj: Any) -> bool:
     )
 
 
+ACCEPT_BATCH = 64  # connections accepted per wake-up of the listening socket
+
+
+def _accept_waiting(server: BaseWSGIServer, flags: int) -> None:
+    """Accept up to ACCEPT_BATCH waiting connections (waitress takes one per turn of its loop), so that
+    a burst of new connections, idle ones included, does not keep others waiting in the backlog."""
+    for _ in range(ACCEPT_BATCH):
+        before = len(server._map)
+        wasyncore.readwrite(server, flags)
+        if len(server._map) == before or len(server._map) >= server.adj.connection_limit:
+            return
+
+
 def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float = 1.0) -> None:
     """waitress's serving loop on epoll, asking only busy connections what they wait for.
 
@@ -305,6 +318,7 @@ def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float 
     poll set on every turn, so 1,000 idle connections doubled active clients' latency (see
     bench/feeds_server.py). Here idle connections stay registered as they are; every connection is
     asked again after any event on it, and all of them once a second (which also covers the idle sweep).
+    Waiting connections are accepted in batches.
     """
     socket_map = server._map
     poller = select.epoll()
@@ -347,7 +361,9 @@ def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float 
             for fd, flags in events:
                 obj = socket_map.get(fd)
                 quiet.discard(fd)
-                if obj is not None:
+                if obj is server:
+                    _accept_waiting(server, flags)
+                elif obj is not None:
                     wasyncore.readwrite(obj, flags)
     finally:
         poller.close()
