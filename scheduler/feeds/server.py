@@ -11,7 +11,8 @@ backlog, connection limit. Malformed requests are answered by waitress (400, 413
 (405, 404, 500), never with an empty reply, and nothing a client sends puts a traceback in the log.
 
 The index is read again whenever it changes on disk (checked on every request), so a publish or a
-`feeds reissue --dir` into the served folder takes effect with the next request.
+`feeds reissue --dir` into the served folder takes effect with the next request. On Linux the serving
+loop runs on epoll (see _run_with_epoll), elsewhere it is waitress's own.
 Reads only the folder: no database.
 Must not import: models.entities, desktop_app, PySide6.
 """
@@ -22,7 +23,6 @@ import contextlib
 import hashlib
 import logging
 import re
-import resource
 import select
 import threading
 import time
@@ -407,6 +407,10 @@ class FeedServer:
 
 def _raise_open_files_limit(wanted: int) -> None:
     """Let the process hold `wanted` sockets where the hard limit allows (idle clients each hold one)."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
