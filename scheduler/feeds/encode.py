@@ -13,6 +13,8 @@ booking pattern alone), so that a feed expands to exactly the app's own occurren
 - a rule never makes a start at a local time that does not exist (the spring gap): libical ignores an
   EXDATE there and shifts the following weeks. The series is cut at each such date into parts; the
   first keeps the series' UID, each later part is its own rule with UID '<first start>-<series UID>';
+- a series whose first session starts or ends in the repeated hour writes that session as a single event
+  and starts its rule (UID '<next start>-<series UID>') with the next one;
 - what cannot be said that way (one-offs, a stored date the rule does not make, a series none of whose
   included sessions is where the rule puts it) becomes plain single events.
 The result is checked by expanding the emitted RRULE text with dateutil before it is used.
@@ -126,6 +128,17 @@ def encode(series: SeriesFacts, included: Sequence[SessionFacts]) -> Encoding | 
     for number, segment in enumerate(_segments(series, ordered)):
         part = None if number == 0 else segment[0].recurrence_local
         recurring = _recurring(series, segment, part)
+        if (
+            recurring is None
+            and len(segment) > 2
+            and _client_disagreement(segment[0].recurrence_local, timedelta(minutes=series.duration_min))
+        ):
+            # The first session starts or ends in the repeated hour: it cannot be a master's DTSTART, so
+            # it stands alone and the rule starts with the next session.
+            rest = _recurring(series, segment[1:], segment[1].recurrence_local)
+            if rest is not None:
+                parts += [Singles(segment[:1], own_uid=False), rest]
+                continue
         parts.append(recurring if recurring is not None else Singles(segment, own_uid=False))
     return parts[0] if len(parts) == 1 else Split(tuple(parts))
 
