@@ -76,8 +76,10 @@ def prepare(folder: Path) -> tuple[str, list[str]]:
     return url, ["/" + feed.spec.path for feed in feeds]
 
 
-def start_server(url: str, folder: Path, log: Path) -> tuple[subprocess.Popen[str], int]:
+def start_server(url: str, folder: Path, log: Path, threads: int | None = None) -> tuple[subprocess.Popen[str], int]:
     command = [*_hubsched(), "--db", url, "feeds", "serve", str(folder / "public"), "--host", HOST, "--port", "0"]
+    if threads is not None:
+        command += ["--threads", str(threads)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
     line = server.stdout.readline() if server.stdout else ""
     found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
@@ -216,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200, help="requests per client")
     parser.add_argument("--idle", type=int, default=1000, help="idle connections in the second phase")
     parser.add_argument("--processes", type=int, default=5, help="client processes")
+    parser.add_argument("--threads", type=int, help="the server's request threads (default: serve's own)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     _raise_open_files_limit(args.idle + 1024)
@@ -224,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     try:
         url, paths = prepare(folder)
-        server, port = start_server(url, folder, log)
+        server, port = start_server(url, folder, log, args.threads)
         etags = _etags(port, paths)
         report: dict = {"feeds": len(paths), "server_idle": _server_figures(server.pid)}
         report["load"] = load(port, paths, etags, args.clients, args.requests, args.processes)

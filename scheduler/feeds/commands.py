@@ -20,7 +20,7 @@ from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
 from scheduler.feeds.importer import MAX_FILE_BYTES, IcsImporter
 from scheduler.feeds.publish import check_target, publish
-from scheduler.feeds.server import make_server
+from scheduler.feeds.server import Limits, make_server
 from scheduler.feeds.service import FeedService
 from scheduler.services.directory import DirectoryService
 
@@ -39,6 +39,16 @@ def _folder(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty folder name (give a folder such as /srv/hub-feeds)")
     return Path(text)
+
+
+def _threads(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{value} threads is not between 1 and 64")
+    return value
 
 
 def _port(text: str) -> int:
@@ -62,6 +72,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("directory", metavar="DIR", type=_folder)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument(
+        "--threads", type=_threads, default=Limits.threads, help=f"request threads (default {Limits.threads})"
+    )
 
     listing = actions.add_parser("list", help="print each feed's https and webcal subscription link")
     listing.add_argument("--base-url", metavar="URL", help=f"where DIR is served (default ${BASE_URL_VAR})")
@@ -134,7 +147,7 @@ def _log_line(line: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    server = make_server(args.directory, args.host, args.port, log=_log_line)
+    server = make_server(args.directory, args.host, args.port, log=_log_line, limits=Limits(threads=args.threads))
     host, port = server.server_address
     print(f"serving feeds from {args.directory} on http://{host}:{port}/ (Ctrl+C stops)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # waitress itself ends on Ctrl+C; this is belt and braces
