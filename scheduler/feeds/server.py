@@ -20,8 +20,10 @@ Must not import: models.entities, desktop_app, PySide6.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
+import os
 import re
 import select
 import threading
@@ -72,6 +74,7 @@ class _Cached:
     content: bytes
     etag: str
     mtime: int
+    last_modified: str
 
 
 class FeedFolder:
@@ -81,6 +84,7 @@ class FeedFolder:
         self.root = root.resolve()
         if not self.root.is_dir():
             raise InvalidInput(f"{root} is not a folder (run `hubsched feeds publish {root}` first)")
+        self._index = os.path.join(self.root, INDEX_NAME)
         self._lock = threading.Lock()
         self._index_stamp: tuple[int, int, int] | None = None
         self._paths: frozenset[str] = frozenset()
@@ -89,7 +93,7 @@ class FeedFolder:
     def _published(self) -> frozenset[str]:
         """The indexed paths, re-read whenever index.json changes (publishing replaces it atomically)."""
         try:
-            stat = (self.root / INDEX_NAME).stat()
+            stat = os.stat(self._index)
         except OSError:
             return frozenset()
         stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
@@ -103,31 +107,35 @@ class FeedFolder:
                 self._cache = {path: item for path, item in self._cache.items() if path in self._paths}
             return self._paths
 
-    def lookup(self, path: str) -> tuple[bytes, str, int] | None:
-        """(content, ETag, mtime) of the feed at a decoded request path such as '/hubs/x.ics', or None."""
+    def lookup(self, path: str) -> _Cached | None:
+        """The feed at a decoded request path such as '/hubs/x.ics' (content, ETag, mtime), or None."""
         relative = normalised(path)
         if relative is None or relative not in self._published():
             return None
-        target = self.root / relative
         try:
-            stat = target.stat()
+            stat = os.stat(os.path.join(self.root, relative))
         except OSError:
             return None
         stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(relative)
         if cached is not None and cached.stamp == stamp:
-            return cached.content, cached.etag, cached.mtime
-        resolved = target.resolve()
+            return cached
+        resolved = (self.root / relative).resolve()
         if not resolved.is_relative_to(self.root) or not resolved.is_file():
             return None
         try:
             content = resolved.read_bytes()
         except OSError:
             return None
-        item = _Cached(stamp, content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"', int(stat.st_mtime))
+        etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+        mtime = int(stat.st_mtime)
+        item = _Cached(stamp, content, etag, mtime, formatdate(mtime, usegmt=True))
         with self._lock:
             self._cache[relative] = item
-        return item.content, item.etag, item.mtime
+        return item
+
+
+_NOT_IN_A_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def normalised(path: str) -> str | None:
@@ -135,7 +143,7 @@ def normalised(path: str) -> str | None:
 
     No empty, '.' or '..' segment, no backslash and no control character: such paths are never served.
     """
-    if not path.startswith("/") or "\\" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+    if not path.startswith("/") or _NOT_IN_A_PATH.search(path):
         return None
     relative = path[1:]
     if any(part in ("", ".", "..") for part in relative.split("/")):
@@ -215,10 +223,10 @@ class FeedApp:
         found = self.folder.lookup(path) if path is not None else None
         if found is None:
             return _plain("404 Not Found", b"Not found\n")
-        content, etag, mtime = found
+        content, etag, mtime = found.content, found.etag, found.mtime
         headers = [
             ("ETag", etag),
-            ("Last-Modified", formatdate(mtime, usegmt=True)),
+            ("Last-Modified", found.last_modified),
             ("Cache-Control", "no-cache"),
         ]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
@@ -238,12 +246,17 @@ class FeedApp:
 
     def _access(self, environ: Environ, path: str | None, status: str, size: int) -> None:
         assert self._log is not None
-        when = datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+        when = _log_time(int(time.time()))
         method = masked(environ.get("REQUEST_METHOD", "")[:16])
         shown = masked(path) if path is not None else "<not UTF-8>"
         protocol = masked(environ.get("SERVER_PROTOCOL", "")[:16])
         remote = environ.get("REMOTE_ADDR", "-")
         self._log(f'{remote} - - [{when}] "{method} {shown} {protocol}" {status.split()[0]} {size}')
+
+
+@functools.lru_cache(maxsize=4)
+def _log_time(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
 
 def _plain(status: str, body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
