@@ -66,8 +66,8 @@ def fold_sensitive(wall: datetime) -> bool:
 class Recurring:
     """One master VEVENT: DTSTART/DTEND (naive London wall clock), RRULE text, EXDATEs and overrides.
 
-    `part` is None for the series' own UID; a later part of a series cut at a spring gap carries the
-    original start of its first session, and its UID is '<part>-<series UID>'.
+    `part` is None for the series' own UID; any other part of a Split carries the original start of its
+    first session, and its UID is '<part>-<series UID>'.
     """
 
     dtstart: datetime
@@ -88,7 +88,8 @@ class Singles:
 
 @dataclass(frozen=True)
 class Split:
-    """A series written in parts, in order, because its rule would make a start in a spring gap."""
+    """A series written in parts, in order: its rule would make a start in a spring gap, or its first
+    session starts or ends in the repeated autumn hour (see the module's notes)."""
 
     parts: tuple[Recurring | Singles, ...]
 
