@@ -57,35 +57,40 @@ def _postgres_available() -> bool:
     return shutil.which("initdb") is not None and shutil.which("pg_ctl") is not None
 
 
-def ensure_postgres() -> None:
-    """The PostgreSQL tests need a server binary; install Debian's when we can, else say what is missing."""
-    if _postgres_available():
-        return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("tasks: installing PostgreSQL from Debian's packages for the database tests", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql", "postgresql-contrib"], check=True, env=env)
-        return
-    sys.exit(
-        "tasks: the test suite needs a PostgreSQL 15+ server (initdb, pg_ctl). Install your system's "
-        "postgresql package, or set HUBSCHED_PG_BIN to the folder holding initdb and pg_ctl."
-    )
+def _libical_available() -> bool:
+    """The feed tests read feeds with libical through Debian's system Python and its GObject bindings."""
+    probe = "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"
+    system_python = Path("/usr/bin/python3")
+    if not system_python.is_file():
+        return False
+    return subprocess.run([str(system_python), "-c", probe], capture_output=True, check=False).returncode == 0
 
 
-def ensure_node() -> None:
-    """The feed conformance tests run Mozilla's ical.js (pinned in tests/scheduler/feeds/js) under Node."""
-    if shutil.which("node") and shutil.which("npm"):
+def ensure_test_tools() -> None:
+    """What the test suite runs besides Python: a PostgreSQL server, Node.js for ical.js, and libical.
+
+    Missing pieces are installed from Debian's packages in one apt-get call when we run as root on Debian
+    (as CI does), before any test worker starts; elsewhere the message says what to install.
+    """
+    missing: list[str] = []
+    if not _postgres_available():
+        missing += ["postgresql", "postgresql-contrib"]
+    if not (shutil.which("node") and shutil.which("npm")):
+        missing += ["nodejs", "npm"]
+    if not _libical_available():
+        missing += ["python3-gi", "gir1.2-ical-3.0"]
+    if not missing:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("tasks: installing Node.js and npm from Debian's packages for the feed conformance tests", flush=True)
+        print(f"tasks: installing {' '.join(missing)} from Debian's packages for the tests", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-q", "nodejs", "npm"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
         return
     sys.exit(
-        "tasks: the feed conformance tests need Node.js 20+ and npm (with the npm registry reachable) to run "
-        "Mozilla's ical.js; install your system's nodejs and npm packages."
+        f"tasks: the test suite needs these system packages (Debian names): {' '.join(missing)} — a PostgreSQL "
+        "15+ server (or HUBSCHED_PG_BIN pointing at initdb and pg_ctl), Node.js 20+ with npm for ical.js, and "
+        "libical's GObject bindings for the system Python 3."
     )
 
 
@@ -105,8 +110,7 @@ def main(argv: list[str]) -> int:
         return 2
     command, rest = argv[0], argv[1:]
     if command == "test":
-        ensure_postgres()
-        ensure_node()
+        ensure_test_tools()
     python = ensure_venv()
     if command == "run":
         return subprocess.call([str(python), "-m", "desktop_app", *rest], cwd=ROOT)

@@ -419,7 +419,7 @@ def ics_import(cell: Cell) -> Callable[[], object]:
         f"DTSTAMP:20270101T000000Z\r\nDTSTART;TZID=Europe/London:{day:%Y%m%d}T{start:%H%M}00\r\n"
         "DURATION:PT1H\r\nSUMMARY:Job club extra\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     ).encode()
-    importer = IcsImporter(cell.services.sessions, "Matrix", clock=clock)
+    importer = IcsImporter(cell.services.sessions, cell.services.booking)
     return lambda: importer.apply(
         raw, "extra.ics", room_id=room_id, organisation_id=cell.world.pantry_id, first=day, last=day
     )
