@@ -31,6 +31,7 @@ from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, closure_spans, now_utc, room_label
+from scheduler.services.learning import recorded_sizes
 
 ProgressHandler = Callable[[alloc.Progress], None]
 
@@ -259,7 +260,7 @@ class AllocationService:
             problem = alloc.Problem(
                 term=alloc.Term(term.first_day, term.last_day, tuple((b.first_day, b.last_day) for b in term.breaks)),
                 rooms=rooms,
-                requests=tuple(self._request(r, arrival) for arrival, r in enumerate(requests)),
+                requests=recorded_sizes(session, term.id, tuple(self._request(r, a) for a, r in enumerate(requests))),
                 existing=existing,
                 policy=policy or alloc.Policy(),
                 team_busy=_team_busy(session, term),

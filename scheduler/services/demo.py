@@ -34,6 +34,7 @@ from models.entities import (
 )
 from models.types import ClosureScope, Frequency, RequestStatus, Sector, Visibility
 from scheduler.errors import HubSchedError, InvalidInput
+from scheduler.services.attendance import AttendanceService
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, now_utc
 
@@ -213,6 +214,12 @@ class DemoService:
             result = booking.book_within(session, self._series_booking(item, index, f"series #{number}"))
             series += 1
             sessions += result.sessions
+
+        history = data.get("attendance_history")  # illustrative: invented turnout of the running term so far
+        if history:
+            AttendanceService(self._sessions, self._operator).seed_illustrative(
+                session, index.get("term", history["term"], "attendance_history"), seed=int(history.get("seed", 2026))
+            )
 
         requests = 0
         arrival = now_utc() - timedelta(days=30)
