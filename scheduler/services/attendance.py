@@ -328,7 +328,8 @@ class AttendanceService:
         entry = replace(
             entry,
             note=" ".join(entry.note.split()),
-            headcount=entry.headcount if entry.outcome is Outcome.TOOK_PLACE else None,
+            # a zero with a late cancel or no-show says the same as no number
+            headcount=entry.headcount if entry.outcome is Outcome.TOOK_PLACE or entry.headcount else None,
         )
         self._check(occurrence, entry)
         record = self._record_of(session, entry.occurrence_id)
