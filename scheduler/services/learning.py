@@ -264,6 +264,17 @@ class LearningService:
                     found[request.id] = hit
             return found
 
+    def suggestion_rows(self, term_id: int) -> list[tuple[str, str, int, int, str]]:
+        """(request title, organisation, requested size, suggested size, source) for the term's requests
+        that continue a series with recorded attendance, by title."""
+        found = self.suggestions(term_id)
+        with self._sessions() as session:
+            rows = [
+                (r.title, r.organisation.name, r.attendance, found[r.id].median, found[r.id].source)
+                for r in session.scalars(select(Request).where(Request.id.in_(list(found))))
+            ]
+        return sorted(rows)
+
 
 def _minutes(at: time) -> int:
     return at.hour * 60 + at.minute
