@@ -266,6 +266,8 @@ class DaySheet(QDialog):
         self.save_button.clicked.connect(self.save)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.close)
+        for button in (self.save_button, close):
+            button.setAutoDefault(False)  # Enter belongs to the table: it commits a cell, never saves or closes
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)

@@ -39,16 +39,31 @@ def make_learning_borough(sessions: sessionmaker[Session], *, record: bool = Tru
     booking = BookingService(sessions, "Tester")
     booking.book(
         NewBooking(
-            room_id=borough.hall_id, organisation_id=borough.pantry_id, title="Food pantry",
-            first_date=date(2026, 11, 6), last_date=date(2026, 11, 27), start=time(12), duration_min=180,
-            frequency=Frequency.WEEKLY, attendance=40, term_id=autumn_id,
+            room_id=borough.hall_id,
+            organisation_id=borough.pantry_id,
+            title="Food pantry",
+            first_date=date(2026, 11, 6),
+            last_date=date(2026, 11, 27),
+            start=time(12),
+            duration_min=180,
+            frequency=Frequency.WEEKLY,
+            attendance=40,
+            term_id=autumn_id,
         )
     )
     booking.book(
         NewBooking(
-            room_id=borough.meeting_id, organisation_id=borough.advice_id, title="Debt advice",
-            visibility=Visibility.PRIVATE, first_date=date(2026, 11, 3), last_date=date(2026, 11, 10),
-            start=time(10), duration_min=60, frequency=Frequency.WEEKLY, attendance=4, term_id=autumn_id,
+            room_id=borough.meeting_id,
+            organisation_id=borough.advice_id,
+            title="Debt advice",
+            visibility=Visibility.PRIVATE,
+            first_date=date(2026, 11, 3),
+            last_date=date(2026, 11, 10),
+            start=time(10),
+            duration_min=60,
+            frequency=Frequency.WEEKLY,
+            attendance=4,
+            term_id=autumn_id,
         )
     )
     if record:
@@ -56,7 +71,10 @@ def make_learning_borough(sessions: sessionmaker[Session], *, record: bool = Tru
         rows = service.sessions_between(date(2026, 11, 2), date(2026, 11, 27))
         pantry = [r for r in rows if r.title == "Food pantry"]
         debt = [r for r in rows if r.title == "Debt advice"]
-        entries = [AttendanceEntry(r.occurrence_id, Outcome.TOOK_PLACE, n) for r, n in zip(pantry, (30, 26, 14, 10), strict=True)]
+        entries = [
+            AttendanceEntry(r.occurrence_id, Outcome.TOOK_PLACE, n)
+            for r, n in zip(pantry, (30, 26, 14, 10), strict=True)
+        ]
         entries += [
             AttendanceEntry(debt[0].occurrence_id, Outcome.NO_SHOW),
             AttendanceEntry(debt[1].occurrence_id, Outcome.LATE_CANCEL),

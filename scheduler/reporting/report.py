@@ -106,8 +106,8 @@ def _summary_section(data: LearningData, s: fig.Summary, heat: tuple[fig.HeatRow
         f"{s.sessions} sessions took {s.hours:.1f} hours of room time out of {s.open_hours:.1f} open room-hours: "
         f"utilisation {_pct(s.utilisation)}.",
         f"Attendance was recorded for {s.recorded} sessions ({_pct(s.recorded_share)}): {s.held} took place with "
-        f"{s.attendance} attendances in all (mean {s.mean_attendance or 0:.1f} a session); {s.late_cancel} were "
-        f"cancelled late and {s.no_show} were no-shows.",
+        f"{s.attendance} attendances in all (mean {s.mean_attendance or 0:.1f} a session); late cancellations: "
+        f"{s.late_cancel}; no-shows: {s.no_show}.",
         f"{s.unmet_requests} requests for the term could not be met.",
         *fig.heatmap_text(heat, limit=2),
     ]

@@ -478,8 +478,8 @@ class AttendanceService:
         """Invent a plausible attendance history for the past sessions of `term` (the demo borough only).
 
         Deterministic: each series gets a typical turnout from its expected size and a gentle drift, drawn
-        from a generator seeded with `seed` and the series' uid, so the same demo always tells the same
-        story. Records are marked source="illustrative". Runs inside the caller's transaction.
+        from a generator seeded with `seed` and the series' organisation, title and first date, so the same
+        demo always tells the same story. Records are marked source="illustrative". Runs inside the caller's transaction.
         """
         now = self._clock()
         series_list = session.scalars(
@@ -487,7 +487,8 @@ class AttendanceService:
         ).all()
         written = 0
         for series in series_list:
-            rng = random.Random(f"{seed}:{series.uid}")
+            # Seeded by what the series is, not by its uid (random per load), so every fresh demo agrees.
+            rng = random.Random(f"{seed}:{series.organisation.name}:{series.title}:{series.first_date}")
             capacity = max(1, series.room.capacity)
             typical = max(2.0, series.attendance * rng.uniform(0.55, 1.05))
             # A few series fade (falling attendance), a few grow; most wobble around their typical turnout.
