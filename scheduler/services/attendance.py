@@ -479,7 +479,8 @@ class AttendanceService:
 
         Deterministic: each series gets a typical turnout from its expected size and a gentle drift, drawn
         from a generator seeded with `seed` and the series' organisation, title and first date, so the same
-        demo always tells the same story. Records are marked source="illustrative". Runs inside the caller's transaction.
+        demo always tells the same story. Records are marked source="illustrative".
+        Runs inside the caller's transaction.
         """
         now = self._clock()
         series_list = session.scalars(

@@ -85,8 +85,7 @@ def test_recording_a_past_session_is_stored_and_audited(service, booked, session
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "record-attendance")).one()
     assert entry.operator == "Front desk" and entry.entity_id == row.occurrence_id
     assert (
-        entry.summary
-        == "Attendance of Food pantry (Ilford Food Pantry) on Fri 08 Jan 2027 12:00–15:00: "
+        entry.summary == "Attendance of Food pantry (Ilford Food Pantry) on Fri 08 Jan 2027 12:00–15:00: "
         "not recorded -> took place, 31"
     )
 
