@@ -18,6 +18,7 @@ from scheduler.services.allocation import AllocationService
 from scheduler.services.allocation_undo import AllocationUndo
 from scheduler.services.closures import ClosureService
 from scheduler.services.directory import DirectoryService
+from scheduler.services.learning import LearningService
 from scheduler.services.overview import OverviewService
 from scheduler.services.requests import RequestService
 
@@ -33,6 +34,7 @@ class PlanningServices:
     undo: AllocationUndo
 
     engine: Engine | None = None
+    learning: LearningService | None = None  # sizes learned from attendance, for the request form
 
     @classmethod
     def from_app(cls, services: AppServices) -> PlanningServices:
@@ -51,4 +53,5 @@ class PlanningServices:
             feeds=FeedService(sessions),
             undo=AllocationUndo(sessions, operator),
             engine=engine,
+            learning=LearningService(sessions, operator),
         )

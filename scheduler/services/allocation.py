@@ -31,7 +31,7 @@ from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, closure_spans, now_utc, room_label
-from scheduler.services.learning import recorded_sizes
+from scheduler.services.learning import recorded_sizes, size_note
 
 ProgressHandler = Callable[[alloc.Progress], None]
 
@@ -151,6 +151,7 @@ class AllocationPreview:
     fingerprint: str
     problem: alloc.Problem
     result: alloc.Result
+    size_note: str = ""  # which sizes room fit used (requested, or recorded attendance): see learning.py
 
     @property
     def counts(self) -> dict[str, int]:
@@ -485,6 +486,7 @@ class AllocationService:
                 fingerprint=fingerprint,
                 problem=problem,
                 result=result,
+                size_note=size_note(session, term_id, problem),
             )
 
     # -- applying ----------------------------------------------------------------------------------------

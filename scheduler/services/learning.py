@@ -306,3 +306,16 @@ def recorded_sizes(session: Session, term_id: int, requests: tuple[alloc.Request
         else r
         for r in requests
     )
+
+
+def size_note(session: Session, term_id: int, problem: alloc.Problem) -> str:
+    """Which sizes the allocation fitted rooms to, in words, for the review."""
+    term = session.get(Term, term_id)
+    if term is None or SizeSource(term.size_source) is not SizeSource.RECORDED:
+        return "Room fit used the requested sizes."
+    stored = dict(session.execute(select(Request.id, Request.attendance).where(Request.term_id == term_id)).all())
+    learned = sum(1 for r in problem.requests if r.id in stored and r.size != stored[r.id])
+    return (
+        f"Room fit used recorded attendance (median of last term) for {learned} of {len(problem.requests)} "
+        "requests, the requested size for the others."
+    )

@@ -218,3 +218,27 @@ def test_dashboard_on_the_demo_borough(qtbot, demo_services, settings, prompts, 
             ],
             check=True,
         )
+
+
+def test_request_form_suggests_last_terms_median_attendance(qtbot, learning_url) -> None:
+    from desktop_app.planning.request_form import RequestForm
+    from desktop_app.planning.services import PlanningServices
+
+    engine = db.make_engine(learning_url)
+    services = PlanningServices.on(engine, "Tester")
+    spring = next(t.id for t in services.learning.terms() if t.name == "Spring 2027")
+    form = RequestForm(services, spring)
+    qtbot.addWidget(form)
+    assert form.suggested_size.isHidden()  # no organisation and title yet
+    form.organisation.setCurrentIndex(form.organisation.findText("Ilford Food Pantry", Qt.MatchFlag.MatchStartsWith))
+    form.title_edit.setText("Food pantry")
+    # Autumn 2026's pantry had 30, 26, 14 and 10 people: median (14 + 26) / 2 = 20
+    assert not form.suggested_size.isHidden()
+    assert form.suggested_size.label.text() == (
+        "Suggested from attendance: 20 (median attendance of 4 held session(s) in Autumn 2026)."
+    )
+    form.suggested_size.use_button.click()
+    assert form.attendance.value() == 20
+    form.title_edit.setText("Something new")
+    assert form.suggested_size.isHidden()
+    engine.dispose()

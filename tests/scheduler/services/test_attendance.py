@@ -256,6 +256,11 @@ def test_allocation_uses_recorded_attendance_only_when_the_term_says_so(sessions
     LearningService(sessions, "Manager").set_size_source(borough.term_id, SizeSource.RECORDED)
     problem, _ = allocation.build_problem(borough.term_id)
     assert problem.request(request_id).size == 27
+    preview = allocation.preview(borough.term_id, time_limit=5)
+    assert preview.size_note == (
+        "Room fit used recorded attendance (median of last term) for 1 of 1 requests, "
+        "the requested size for the others."
+    )
     with sessions() as s:
         assert s.scalars(select(AuditEntry.summary).where(AuditEntry.action == "set-size-source")).one() == (
             "Spring 2027: room fit uses recorded attendance"
