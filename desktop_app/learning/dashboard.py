@@ -68,7 +68,8 @@ class ReportTableModel(QAbstractTableModel):
         value = self.table.rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return str(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
+        numeric = isinstance(value, int | float) or (isinstance(value, str) and (value.endswith("%") or value == "<5"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -113,6 +114,14 @@ class TrendChart(QWidget):
         text = palette.color(QPalette.ColorRole.WindowText)
         track = palette.color(QPalette.ColorRole.Midlight)
         fill = palette.color(QPalette.ColorRole.Highlight)
+        label_width = (
+            max(
+                (painter.fontMetrics().horizontalAdvance(f"{SECTOR_NAMES[r.sector]} · {r.term}") for r in self.rows),
+                default=0,
+            )
+            + 12
+        )
+        self.LABEL = label_width
         width = max(80, self.width() - self.LABEL - 260)
         y = 6
         previous = None
@@ -162,8 +171,13 @@ def table_view(table: Table, parent: QWidget) -> QTableView:
     view.setAlternatingRowColors(True)
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    rows = max(1, min(len(table.rows), 12))
-    view.setMinimumHeight(min(360, 34 + rows * 26))
+    view.resizeRowsToContents()
+    # As tall as its rows (at most about 12 of them), so a page reads as a document, not as empty boxes.
+    shown = (
+        sum(view.rowHeight(r) for r in range(min(len(table.rows), 12))) or view.verticalHeader().defaultSectionSize()
+    )
+    chrome = view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+    view.setFixedHeight(shown + chrome + view.horizontalScrollBar().sizeHint().height())
     return view
 
 
@@ -312,15 +326,26 @@ class LearningDashboard(QWidget):
         self.tabs.setCurrentIndex(max(0, current))
 
     def _planning_page(self, term_id: int) -> QWidget:
+        """The term after the chosen one: its requests' sizes learned from this term, and its size source."""
         page = QWidget()
         layout = QVBoxLayout(page)
-        term = next(t for t in self.services.learning.terms() if t.id == term_id)
-        layout.addWidget(QLabel(self.tr("<h2>Sizes learned from attendance for {term}</h2>").format(term=term.name)))
+        terms = self.services.learning.terms()
+        this = next(t for t in terms if t.id == term_id)
+        following = [t for t in terms if t.first_day > this.last_day]
+        self.next_term = following[0] if following else None
+        if self.next_term is None:
+            layout.addWidget(QLabel(self.tr("No term follows {term} yet.").format(term=this.name)))
+            layout.addStretch(1)
+            return page
+        nxt = self.next_term
+        layout.addWidget(
+            QLabel(self.tr("<h2>Sizes for {next}, learned from {term}</h2>").format(next=nxt.name, term=this.name))
+        )
         explain = QLabel(
             self.tr(
-                "A request that continues last term's series is suggested the median attendance of that series. "
-                "Choose what this term's allocation uses to fit rooms; the allocation review says which was used."
-            )
+                "A request that continues a series of {term} is suggested that series' median attendance. "
+                "Choose what the allocation of {next} uses to fit rooms; its review says which was used."
+            ).format(term=this.name, next=nxt.name)
         )
         explain.setWordWrap(True)
         layout.addWidget(explain)
@@ -331,23 +356,27 @@ class LearningDashboard(QWidget):
         for button in (self.requested_button, self.recorded_button):
             self.size_group.addButton(button)
             choice.addWidget(button)
-        (self.recorded_button if term.size_source == SizeSource.RECORDED.value else self.requested_button).setChecked(
-            True
-        )
+        recorded = nxt.size_source == SizeSource.RECORDED.value
+        (self.recorded_button if recorded else self.requested_button).setChecked(True)
         apply_button = QPushButton(self.tr("Sa&ve choice"))
-        apply_button.clicked.connect(lambda: self.set_size_source(term_id))
+        apply_button.clicked.connect(lambda: self.set_size_source(nxt.id))
         choice.addWidget(apply_button)
+        choice.addStretch(1)
         layout.addLayout(choice)
-        suggestions = self.services.learning.suggestion_rows(term_id)
+        suggestions = self.services.learning.suggestion_rows(nxt.id)
         table = Table(
             self.tr("Suggested sizes"),
             (self.tr("Request"), self.tr("Organisation"), self.tr("Requested"), self.tr("Suggested"), self.tr("From")),
             tuple(suggestions),
         )
+        title = QLabel(self.tr("<b>Requests of {next} with a size learned from attendance</b>").format(next=nxt.name))
+        layout.addWidget(title)
         self.suggestions_view = table_view(table, page)
-        layout.addWidget(self.suggestions_view, 1)
+        title.setBuddy(self.suggestions_view)
+        layout.addWidget(self.suggestions_view)
         if not suggestions:
-            layout.addWidget(QLabel(self.tr("No request of this term continues a series with recorded attendance.")))
+            layout.addWidget(QLabel(self.tr("No request continues a series with recorded attendance.")))
+        layout.addStretch(1)
         return page
 
     def set_size_source(self, term_id: int) -> None:

@@ -1,4 +1,5 @@
-"""`hubsched attendance record|import|export`: what happened at past sessions, from the command line.
+"""`hubsched attendance record|import|export|sizes`: what happened at past sessions, from the command line,
+and the sizes learned from it for the next term.
 
 Owns: the commands' arguments and output (one line per change, or JSON). The rules are
 AttendanceService's. Must not import: desktop_app, PySide6.
@@ -12,10 +13,12 @@ import sys
 from datetime import date, time
 from pathlib import Path
 
+from models.types import SizeSource
 from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
 from scheduler.services.attendance import OUTCOME_LABELS, AttendanceEntry, AttendanceService, parse_outcome
 from scheduler.services.directory import DirectoryService
+from scheduler.services.learning import LearningService
 
 NAMES = frozenset({"attendance"})
 
@@ -65,6 +68,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     importing.add_argument("file", type=Path)
     importing.add_argument("--json", action="store_true")
 
+    sizes = actions.add_parser(
+        "sizes", help="sizes learned from last term's attendance for a term's requests; choose what room fit uses"
+    )
+    sizes.add_argument("--term", required=True, metavar="NAME", help='the term being planned, e.g. "Spring 2027"')
+    sizes.add_argument("--use", choices=[s.value for s in SizeSource], help="what this term's allocation fits rooms to")
+    sizes.add_argument("--json", action="store_true")
+
     export = actions.add_parser("export", help="write sessions and their attendance as CSV (the import's format)")
     export.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE")
     export.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE")
@@ -85,6 +95,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         else:
             print(f"imported {args.file.name}: {result.recorded} session(s) recorded, {result.unchanged} unchanged")
         return 0
+    if args.attendance_command == "sizes":
+        return _sizes(args, context)
     hub_id = DirectoryService(context.sessions).hub_id(args.hub) if args.hub else None
     text = service.export_csv(args.first, args.last, hub_id=hub_id, past_only=not args.all)
     if args.out:
@@ -140,4 +152,34 @@ def _record(args: argparse.Namespace, context: CommandContext, service: Attendan
     else:
         what = OUTCOME_LABELS[after.outcome] + (f", {after.headcount} came" if after.headcount is not None else "")
         print(f"recorded {change.label}: {what}")
+    return 0
+
+
+def _sizes(args: argparse.Namespace, context: CommandContext) -> int:
+    learning = LearningService(context.sessions, context.operator)
+    term_id = learning.term_id(args.term)
+    if args.use:
+        learning.set_size_source(term_id, SizeSource(args.use))
+    term = next(t for t in learning.terms() if t.id == term_id)
+    rows = learning.suggestion_rows(term_id)
+    if args.json:
+        json.dump(
+            {
+                "term": term.name,
+                "size_source": term.size_source,
+                "suggestions": [
+                    {"title": t, "organisation": o, "requested": r, "suggested": n, "source": src}
+                    for t, o, r, n, src in rows
+                ],
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return 0
+    uses = "recorded attendance" if term.size_source == SizeSource.RECORDED.value else "the requested size"
+    print(f"{term.name}: room fit uses {uses}")
+    for title, organisation, requested, suggested, source in rows:
+        print(f"  {title} ({organisation}): requested {requested}, suggested {suggested} — {source}")
+    print(f"{len(rows)} request(s) continue a series with recorded attendance")
     return 0

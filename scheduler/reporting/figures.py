@@ -28,7 +28,8 @@ HOURS = tuple(range(7, 22))  # heatmap columns: 07:00 .. 21:00-22:00
 FALLING_MIN_SESSIONS = 4  # recorded sessions held before a trend is judged
 FALLING_RATIO = 0.75  # second-half mean at most 75% of the first-half mean ...
 FALLING_MIN_DROP = 2  # ... and at least 2 people fewer
-UNDERUSE_RATIO = 0.4  # median attendance under 40% of the room's capacity
+UNDERUSE_RATIO = 0.4  # median attendance under 40% of the room's capacity ...
+UNDERUSE_MIN_SEATS = 6  # ... and at least 6 seats empty at the median (a booth for 2 with 1 is fine)
 RIGHTSIZE_MIN_SESSIONS = 3
 LOW_SHARE = 0.5  # a held session with under half its expected size counts as low ...
 LOW_WEEKS = 3  # ... and a series with at least 3 such sessions is flagged for review
@@ -385,9 +386,10 @@ class RightSizeRow:
 
 def right_sizing(term: TermFacts) -> tuple[RightSizeRow, ...]:
     """Series (at least RIGHTSIZE_MIN_SESSIONS held) whose median attendance is under UNDERUSE_RATIO of the
-    room's capacity, or whose median is above it; with the smallest room at the same hub that holds the
-    largest turnout (smaller than the current room when it is too big, larger when too small). Availability
-    of that room is not checked. Largest mismatch first."""
+    room's capacity with at least UNDERUSE_MIN_SEATS seats empty, or whose median is above the capacity;
+    with the smallest room at the same hub that holds the largest turnout (smaller than the current room
+    when it is too big, larger when too small). Availability of that room is not checked. Largest mismatch
+    first."""
     rooms_by_hub: dict[str, list] = defaultdict(list)
     for room in term.rooms:
         rooms_by_hub[room.hub].append(room)
@@ -398,7 +400,7 @@ def right_sizing(term: TermFacts) -> tuple[RightSizeRow, ...]:
             continue
         s = sessions[-1]  # the room it is in now (sessions may have been moved)
         median, peak = statistics.median(held), max(held)
-        if median < UNDERUSE_RATIO * s.capacity:
+        if median < UNDERUSE_RATIO * s.capacity and s.capacity - median >= UNDERUSE_MIN_SEATS:
             verdict = "room too big"
             fits = [r for r in rooms_by_hub[s.hub] if peak <= r.capacity < s.capacity]
         elif median > s.capacity:

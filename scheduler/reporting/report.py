@@ -62,7 +62,9 @@ class Disclosure:
 
     def small(self, value: float) -> Cell:
         """A figure derived from few people (a median headcount): "<5" under 5 when control is on."""
-        return "<5" if self.on and 0 < value < SMALL else round(value, 1)
+        if self.on and 0 < value < SMALL:
+            return "<5"
+        return int(value) if float(value).is_integer() else round(value, 1)
 
     def named(self, visibility: str) -> bool:
         return not self.on or visibility == "public"
@@ -380,8 +382,9 @@ METHOD = (
     f"Falling attendance: at least {fig.FALLING_MIN_SESSIONS} held sessions, and the later half's mean at most "
     f"{fig.FALLING_RATIO:.0%} of the earlier half's and at least {fig.FALLING_MIN_DROP} people fewer.",
     f"Right-sizing: at least {fig.RIGHTSIZE_MIN_SESSIONS} held sessions; 'room too big' when the median is under "
-    f"{fig.UNDERUSE_RATIO:.0%} of capacity, 'room too small' when the median is above capacity. The better room "
-    "is the smallest room at the same hub that holds the largest turnout; its availability is not checked.",
+    f"{fig.UNDERUSE_RATIO:.0%} of capacity and leaves at least {fig.UNDERUSE_MIN_SEATS} seats empty, 'room too "
+    "small' when the median is above capacity. The better room is the smallest room at the same hub that "
+    "holds the largest turnout; its availability is not checked.",
     f"Review flags: no recorded session held, or at least {fig.NOT_HELD_WEEKS} late cancellations or no-shows, "
     f"or at least {fig.LOW_WEEKS} held sessions with under {fig.LOW_SHARE:.0%} of the size the series was booked for.",
     "Organisations that stopped coming had sessions last term and have neither a session nor a request this term.",

@@ -74,3 +74,16 @@ def test_report_xlsx_and_json_without_qt(url: str, tmp_path: Path, capsys) -> No
     assert "PDF output needs the desktop app's Qt" in capsys.readouterr().err
     assert run(url, "report", "term", "Winter 2030", "--json") == 2
     assert "unknown term 'Winter 2030'; known terms: Autumn 2026, Spring 2027" in capsys.readouterr().err
+
+
+def test_sizes_lists_suggestions_and_sets_the_terms_choice(url: str, capsys) -> None:
+    for day, count in (("2026-11-06", "30"), ("2026-11-13", "26"), ("2026-11-20", "14")):
+        args = ["attendance", "record", "--hub", "Ilford Civic Hub", "--room", "Main Hall", "--date", day]
+        assert run(url, *args, "--start", "12:00", "--count", count) == 0
+    capsys.readouterr()
+    assert run(url, "attendance", "sizes", "--term", "Spring 2027", "--use", "recorded", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    # no Spring request continues the pantry yet: nothing to suggest, but the choice is saved
+    assert data == {"term": "Spring 2027", "size_source": "recorded", "suggestions": []}
+    assert run(url, "attendance", "sizes", "--term", "Spring 2027") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "Spring 2027: room fit uses recorded attendance"

@@ -44,7 +44,7 @@ def enter(qtbot, sheet: DaySheet) -> None:
     qtbot.waitUntil(lambda: QApplication.focusWidget() is sheet.view)
 
 
-def test_a_day_sheet_is_filled_in_and_saved_by_keyboard_only(qtbot, small, prompts) -> None:
+def test_a_day_sheet_is_filled_in_and_saved_by_keyboard_only(qtbot, qtmodeltester, small, prompts) -> None:
     services = LearningServices.from_app(small.services, clock=lambda: EVENING)
     stack = QUndoStack()
     sheet = DaySheet(
@@ -57,6 +57,7 @@ def test_a_day_sheet_is_filled_in_and_saved_by_keyboard_only(qtbot, small, promp
     qtbot.waitUntil(lambda: QApplication.focusWidget() is sheet.view)
     # rows by start: Advice drop-in 10:00, Food pantry 12:00; the cursor starts on the first attendance cell
     assert [r.title for r in sheet.model.rows] == ["Advice drop-in", "Food pantry"]
+    qtmodeltester.check(sheet.model)
     assert (sheet.view.currentIndex().row(), sheet.view.currentIndex().column()) == (0, Column.ATTENDANCE)
     type_keys(qtbot, "3")
     enter(qtbot, sheet)  # into the sheet, and the cursor moves one row down
@@ -164,7 +165,7 @@ def test_report_term_pdf_from_the_command_line(learning_url, tmp_path, capsys) -
     assert "Term report: Autumn 2026" in pdf_text(path)
 
 
-def test_dashboard_on_the_demo_borough(qtbot, demo_services, settings, prompts, tmp_path) -> None:
+def test_dashboard_on_the_demo_borough(qtbot, qtmodeltester, demo_services, settings, prompts, tmp_path) -> None:
     window = open_window(qtbot, demo_services, settings, prompts, now=datetime(2026, 12, 1, 12, tzinfo=UTC))
     dashboard = window.learning_actions.open_dashboard()
     qtbot.addWidget(dashboard)
@@ -186,6 +187,9 @@ def test_dashboard_on_the_demo_borough(qtbot, demo_services, settings, prompts, 
     assert "ILLUSTRATIVE DATA" in " ".join(summary.paragraphs)  # the demo's history says what it is
     held = dict(summary.tables[0].rows)["Sessions held"]
     assert held > 0
+    for page in dashboard.pages.values():
+        for view in page.views:
+            qtmodeltester.check(view.model())
     dashboard.tabs.setCurrentIndex(1)
     dashboard.grab().save(str(screenshot_dir() / "learning-dashboard.png"))
     # narrow to one hub: only its rows remain, and the tables follow
@@ -193,6 +197,14 @@ def test_dashboard_on_the_demo_borough(qtbot, demo_services, settings, prompts, 
     assert {row.hub for row in dashboard.heatmap.rows} == {"Hainault Hub"}
     assert dashboard.report.scope == "Hainault Hub, all sectors"
     assert dashboard.tabs.count() == 9
+    # next term's sizes: Spring 2027 requests continuing Autumn series, and the room-fit choice for Spring
+    assert dashboard.next_term.name == "Spring 2027"
+    assert dashboard.suggestions_view.model().rowCount() > 10
+    dashboard.recorded_button.setChecked(True)
+    with qtbot.waitSignal(dashboard.size_source_changed) as signal:
+        dashboard.set_size_source(dashboard.next_term.id)
+    assert signal.args == [dashboard.next_term.id, "recorded"]
+    assert next(t for t in dashboard.services.learning.terms() if t.name == "Spring 2027").size_source == "recorded"
     # the term report from the window's File menu, on the demo borough
     assert window.learning_actions.report_action.text() == "&Term report…"
     dialog = window.learning_actions.open_report_dialog()
