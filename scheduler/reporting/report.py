@@ -354,7 +354,9 @@ def _closures_section(data: LearningData) -> Section:
         "Closures and re-homing",
         (
             f"{len(closures)} closures this term; {sum(c.rehomed for c in closures)} sessions were re-homed and "
-            f"{sum(c.cancelled for c in closures)} cancelled because of them. Bank holidays are not listed.",
+            f"{sum(c.cancelled for c in closures)} cancelled because of them (as recorded when each closure was "
+            "added in the app; dates a series skipped when it was booked are not counted). Bank holidays are not "
+            "listed.",
         ),
         (
             Table(
