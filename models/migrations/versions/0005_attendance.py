@@ -43,5 +43,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('terms', schema=None) as batch_op:
+        if op.get_bind().dialect.name == 'sqlite':
+            # SQLite rebuilds the table and would keep the enum's CHECK on the dropped column; PostgreSQL
+            # drops it with the column.
+            batch_op.drop_constraint(op.f('ck_terms_size_source'), type_='check')
         batch_op.drop_column('size_source')
     op.drop_table('attendance_records')

@@ -265,3 +265,18 @@ def test_allocation_uses_recorded_attendance_only_when_the_term_says_so(sessions
         assert s.scalars(select(AuditEntry.summary).where(AuditEntry.action == "set-size-source")).one() == (
             "Spring 2027: room fit uses recorded attendance"
         )
+
+
+def test_closures_of_the_term_carry_their_rehoming_counts(service, booked, sessions) -> None:
+    from models.types import ClosureScope
+    from scheduler.services.closures import ClosureDraft, ClosureService
+
+    # closing Main Hall on Fri 22 Jan displaces that day's pantry; with no re-homing plan it is cancelled
+    ClosureService(sessions, "Manager").add(
+        ClosureDraft(ClosureScope.ROOM, date(2027, 1, 22), date(2027, 1, 22), "Floor repair", room_id=booked.hall_id)
+    )
+    data = LearningService(sessions).learning_data(booked.term_id)
+    assert [(c.where, c.reason, c.rehomed, c.cancelled) for c in data.term.closures] == [
+        ("Main Hall, Ilford Civic Hub", "Floor repair", 0, 1)
+    ]
+    assert len(data.term.sessions) == 4  # the cancelled session no longer counts as booked
