@@ -430,10 +430,7 @@ class AttendanceService:
             if entry.occurrence_id in seen:
                 raise InvalidInput(f"session {entry.occurrence_id} appears twice in the sheet")
             seen.add(entry.occurrence_id)
-        try:
-            changes = self.record_many(entries, source="imported")
-        except InvalidInput:
-            raise
+        changes = self.record_many(entries, source="imported")
         recorded = sum(c.before != c.after for c in changes)
         return ImportResult(recorded, len(changes) - recorded, tuple(changes))
 
