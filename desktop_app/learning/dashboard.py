@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPalette, QPen
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.learning.attendance_ui import LearningServices
 from desktop_app.learning.heatmap import HeatmapWidget
+from desktop_app.learning.trend import paint_trend, trend_height
 from desktop_app.prompts import Prompts
 from models.types import SizeSource
 from scheduler.errors import HubSchedError
@@ -80,9 +81,6 @@ class TrendChart(QWidget):
     Every bar carries its percentage and term in text, and the target line is labelled, so nothing is told
     by colour alone."""
 
-    BAR = 16
-    LABEL = 150
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: tuple[fig.TrendRow, ...] = ()
@@ -106,50 +104,19 @@ class TrendChart(QWidget):
         )
 
     def sizeHint(self) -> QSize:
-        return QSize(520, 12 + len(self.rows) * (self.BAR + 4) + 3 * 10)
+        return QSize(520, trend_height(self.rows))
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         palette = self.palette()
-        text = palette.color(QPalette.ColorRole.WindowText)
-        track = palette.color(QPalette.ColorRole.Midlight)
-        fill = palette.color(QPalette.ColorRole.Highlight)
-        label_width = (
-            max(
-                (painter.fontMetrics().horizontalAdvance(f"{SECTOR_NAMES[r.sector]} · {r.term}") for r in self.rows),
-                default=0,
-            )
-            + 12
+        paint_trend(
+            painter,
+            self.rows,
+            self.width(),
+            palette.color(QPalette.ColorRole.WindowText),
+            palette.color(QPalette.ColorRole.Midlight),
+            palette.color(QPalette.ColorRole.Highlight),
         )
-        self.LABEL = label_width
-        width = max(80, self.width() - self.LABEL - 260)
-        y = 6
-        previous = None
-        for row in self.rows:
-            if previous is not None and row.sector != previous:
-                y += 10
-            previous = row.sector
-            painter.setPen(text)
-            painter.drawText(
-                QRectF(0, y, self.LABEL - 8, self.BAR),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{SECTOR_NAMES[row.sector]} · {row.term}",
-            )
-            bar = QRectF(self.LABEL, y, width, self.BAR)
-            painter.fillRect(bar, track)
-            painter.fillRect(QRectF(bar.left(), y, width * min(1.0, row.share), self.BAR), fill)
-            target_x = bar.left() + width * row.target
-            painter.setPen(QPen(text, 2, Qt.PenStyle.DashLine))
-            painter.drawLine(int(target_x), int(y - 2), int(target_x), int(y + self.BAR + 2))
-            painter.setPen(text)
-            painter.drawText(
-                QRectF(bar.right() + 8, y, 250, self.BAR),
-                Qt.AlignmentFlag.AlignVCenter,
-                self.tr("{share:.0%} of hours (target {target:.0%}, dashed)").format(
-                    share=row.share, target=row.target
-                ),
-            )
-            y += self.BAR + 4
         painter.end()
 
 

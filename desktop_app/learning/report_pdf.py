@@ -27,9 +27,11 @@ from PySide6.QtGui import (
 )
 
 from desktop_app.learning.heatmap import heatmap_size, paint_heatmap
+from desktop_app.learning.trend import paint_trend, trend_height
 from scheduler.reporting.report import Section, Table, TermReport
 
 HEATMAP_URL = "report://heatmap.png"
+TREND_URL = "report://trend.png"
 
 
 def heatmap_image(report: TermReport, scale: float = 3.0) -> QImage:
@@ -42,6 +44,21 @@ def heatmap_image(report: TermReport, scale: float = 3.0) -> QImage:
     font = QFont()
     font.setPointSizeF(7)
     paint_heatmap(painter, report.heatmap, QColor("black"), font)
+    painter.end()
+    return image
+
+
+def trend_image(report: TermReport, scale: float = 3.0) -> QImage:
+    width, height = 560, trend_height(report.trend)
+    image = QImage(int(width * scale), int(height * scale), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.scale(scale, scale)
+    font = QFont()
+    font.setPointSizeF(7)
+    painter.setFont(font)
+    paint_trend(painter, report.trend, width, QColor("black"), QColor("#d9dee4"), QColor("#2c6fb7"))
     painter.end()
     return image
 
@@ -68,6 +85,8 @@ def _section(section: Section, first: bool, image_width: float) -> str:
     parts += [f"<p>{html.escape(p)}</p>" for p in section.paragraphs]
     if section.key == "Heatmap":
         parts.append(f"<p><img src='{HEATMAP_URL}' width='{image_width:.0f}'></p>")
+    if section.key == "Who uses":
+        parts.append(f"<p><img src='{TREND_URL}' width='{image_width:.0f}'></p>")
     parts += [_table(t) for t in section.tables]
     return "".join(parts)
 
@@ -94,6 +113,7 @@ def render_pdf(report: TermReport, path: Path) -> None:
     document = QTextDocument()
     document.setDocumentMargin(0)
     document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(HEATMAP_URL), heatmap_image(report))
+    document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(TREND_URL), trend_image(report))
     document.setHtml(report_html(report))
     layout = writer.pageLayout()
     rect = layout.paintRectPoints()

@@ -45,6 +45,7 @@ class TermReport:
     disclosure: bool
     sections: tuple[Section, ...]
     heatmap: tuple[fig.HeatRow, ...]
+    trend: tuple[fig.TrendRow, ...] = ()
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -99,7 +100,7 @@ def build_report(data: LearningData, *, disclosure: bool = True, scope: str = "A
         _closures_section(data),
         _method_section(s, d),
     ]
-    return TermReport(term.name, scope, disclosure, tuple(sections), heat)
+    return TermReport(term.name, scope, disclosure, tuple(sections), heat, fig.sector_trend(data))
 
 
 def _summary_section(data: LearningData, s: fig.Summary, heat: tuple[fig.HeatRow, ...], d: Disclosure) -> Section:
