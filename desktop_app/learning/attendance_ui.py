@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -160,6 +161,25 @@ class AttendanceDialog(QDialog):
             button.toggled.connect(lambda on, o=outcome: on and self.count.setEnabled(o is Outcome.TOOK_PLACE))
         self.count.setFocus()
         self.count.selectAll()
+
+    def start_with(self, digit: str) -> None:
+        """Begin the number with a digit typed in the calendar; the next digits typed follow it."""
+        self.count.setValue(int(digit))
+        self._cursor_to_end()
+        self.count.installEventFilter(self)
+
+    def _cursor_to_end(self) -> None:
+        edit = self.count.lineEdit()
+        edit.deselect()
+        edit.end(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # QAbstractSpinBox selects its whole text when it gets the focus; after the first digit that would
+        # make the second one replace it, so put the cursor back at the end once the focus has arrived.
+        if watched is self.count and event.type() == QEvent.Type.FocusIn:
+            self.count.removeEventFilter(self)
+            QTimer.singleShot(0, self._cursor_to_end)
+        return False
 
     def entry(self) -> AttendanceEntry:
         outcome = next(o for o, b in self.outcome_buttons.items() if b.isChecked())

@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -133,10 +134,11 @@ class TermReportDialog(QDialog):
         return self.written
 
 
-class LearningActions:
+class LearningActions(QObject):
     """The actions and the windows they open, kept on the main window as `learning_actions`."""
 
     def __init__(self, window: Any) -> None:
+        super().__init__(window)
         self.window = window
         self.dashboard = None
         self.day_sheet = None
@@ -155,6 +157,9 @@ class LearningActions:
         else:
             file_menu.addAction(report)
         self.report_action = report
+        view = getattr(window, "view", None)
+        if view is not None:
+            view.installEventFilter(self)
 
     def _add(self, menu: QMenu, text: str, slot, shortcut: str) -> QAction:
         action = QAction(text, self.window)
@@ -202,8 +207,23 @@ class LearningActions:
         self.day_sheet.show()
         return self.day_sheet
 
-    def record_selected(self) -> AttendanceDialog | None:
-        """Record the attendance of the session selected in the calendar (select it, Ctrl+Shift+A, type)."""
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In the calendar, a digit typed on a selected session opens its attendance with that digit."""
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.text().isdigit()
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            view = getattr(self.window, "view", None)
+            if view is not None and view.selected_row() is not None:
+                dialog = self.record_selected(first_digit=event.text())
+                return dialog is not None
+        return False
+
+    def record_selected(self, first_digit: str = "") -> AttendanceDialog | None:
+        """Record the attendance of the session selected in the calendar: select it and type the number
+        (or Ctrl+Shift+A). A session that has not started yet says so."""
         view = getattr(self.window, "view", None)
         selected = view.selected_row() if view is not None else None
         if selected is None:
@@ -216,9 +236,20 @@ class LearningActions:
         row = next((r for r in services.attendance.sessions_between(day, day) if r.occurrence_id == selected.id), None)
         if row is None:
             return None
+        if not row.past:
+            self.window.prompts.error(
+                self.window,
+                self.window.tr("Record attendance"),
+                self.window.tr("{label} has not started yet; attendance is recorded after a session.").format(
+                    label=row.label
+                ),
+            )
+            return None
         dialog = AttendanceDialog(row, self.window)
         dialog.accepted.connect(lambda: self._save(services, dialog))
         dialog.open()
+        if first_digit:
+            dialog.start_with(first_digit)
         return dialog
 
     def _save(self, services: LearningServices, dialog: AttendanceDialog) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import launcher
 from desktop_app.day_sheet import Column, DaySheet
-from desktop_app.learning.attendance_ui import LearningServices
+from desktop_app.learning.attendance_ui import AttendanceDialog, LearningServices
 from desktop_app.learning.menu import TermReportDialog
 from desktop_app.services import connect
 from models import db
@@ -93,21 +93,42 @@ def test_a_session_that_has_not_started_cannot_be_filled_in(qtbot, small, prompt
     assert sheet.status.text() == "2 sessions, 0 recorded, 0 not saved; 1 not started yet"
 
 
-def test_record_the_session_selected_in_the_calendar(qtbot, small, settings, prompts) -> None:
+def test_record_the_session_selected_in_the_calendar_by_typing_the_number(qtbot, small, settings, prompts) -> None:
     window = open_window(qtbot, small.services, settings, prompts, now=EVENING)
     window.show_day(None, FRIDAY)
     window.view.select(next(r for r in window.sessions_model.rows() if r.title == "Food pantry"))
-    dialog = window.learning_actions.record_selected()
-    assert dialog.count.hasFocus() or dialog.count.value() == 40  # prefilled with the expected size
-    dialog.count.setValue(33)
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.view)
+    type_keys(qtbot, "3")  # a digit on a selected session opens its attendance with that digit ...
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AttendanceDialog))
+    dialog = QApplication.activeModalWidget()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() in (dialog.count, dialog.count.lineEdit()))
+    type_keys(qtbot, "3")  # ... and the next digits follow it
     dialog.note.setText("rain")
-    dialog.accept()
+    with qtbot.waitSignal(dialog.accepted):
+        press(qtbot, Qt.Key.Key_Return)
     services = LearningServices.from_app(small.services, clock=lambda: EVENING)
     row = next(r for r in services.attendance.day_sheet(small.borough.civic_id, FRIDAY) if r.title == "Food pantry")
-    assert (row.record.headcount, row.record.note) == (33, "rain")
+    assert (row.record.outcome, row.record.headcount, row.record.note) == (Outcome.TOOK_PLACE, 33, "rain")
     assert window.undo_action.text() == "&Undo Record attendance of Food pantry"
     window.undo_action.trigger()
     assert services.attendance.state(row.occurrence_id) is None
+    window.redo_action.trigger()
+    assert services.attendance.state(row.occurrence_id).headcount == 33
+
+
+def test_a_future_session_in_the_calendar_says_it_has_not_started(qtbot, small, settings, prompts) -> None:
+    window = open_window(qtbot, small.services, settings, prompts)  # Fri 15 Jan 10:30: the pantry is at 12:00
+    window.show_day(None, FRIDAY)
+    window.view.select(next(r for r in window.sessions_model.rows() if r.title == "Food pantry"))
+    assert window.learning_actions.record_selected() is None
+    assert prompts.errors == [
+        (
+            "Record attendance",
+            "Food pantry (Ilford Food Pantry) Fri 15 Jan 2027 12:00 has not started yet; "
+            "attendance is recorded after a session.",
+        )
+    ]
 
 
 @pytest.fixture
