@@ -1,8 +1,8 @@
 """The learning and reporting menu entries, added to the hub calendar's menu bar by one call.
 
 Owns: `add_learning_actions(window)`, which adds Borough ▸ Learning… (Ctrl+Shift+L), Borough ▸ Day sheet…
-(Ctrl+Shift+D), Edit ▸ Record attendance… (Ctrl+Shift+A, for the session selected in the calendar) and
-File ▸ Term report…; and `TermReportDialog`, which writes the board's report as PDF and/or XLSX.
+(Ctrl+Shift+D), Edit ▸ Record attendance… (Ctrl+Shift+A, or a digit typed on the session selected in the
+calendar) and File ▸ Term report… (report_dialog.py).
 The window is used duck-typed so the main window needs only one line: `services` (AppServices), `prompts`,
 `current_date()`, `menuBar()`, and optionally `controller.stack` (the undo stack), `view.selected_row()`
 and `scope_combo` (the hub shown). Must not import: models.entities, sqlalchemy.
@@ -10,32 +10,20 @@ and `scope_combo` (the hub shown). Must not import: models.entities, sqlalchemy.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QMenu,
     QMenuBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
 )
 
-from desktop_app.learning.attendance_ui import AttendanceDialog, LearningServices, RecordAttendanceCommand
-from desktop_app.prompts import Prompts
 from scheduler.errors import HubSchedError
-from scheduler.reporting.report import build_report
+
+if TYPE_CHECKING:  # the windows and services load on first use: the calendar starts without them
+    from desktop_app.learning.attendance_ui import AttendanceDialog, LearningServices
+    from desktop_app.learning.report_dialog import TermReportDialog
 
 
 def _menu(bar: QMenuBar, title: str, before: str | None = None) -> QMenu:
@@ -51,87 +39,6 @@ def _menu(bar: QMenuBar, title: str, before: str | None = None) -> QMenu:
     else:
         bar.addMenu(menu)
     return menu
-
-
-class TermReportDialog(QDialog):
-    """File ▸ Term report…: choose the term and the files; writes the board's report (disclosure control on)."""
-
-    def __init__(self, services: LearningServices, prompts: Prompts, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Term report"))
-        self.services = services
-        self.prompts = prompts
-        self.written: list[Path] = []
-        layout = QVBoxLayout(self)
-        intro = QLabel(
-            self.tr(
-                "The report for the Hubs Programme Board: A4 PDF and/or a workbook with one sheet per section. "
-                "It may be published: private and generic sessions are counted but never named, and counts "
-                "under 5 for an organisation or small group are shown as <5."
-            )
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.term_combo = QComboBox()
-        for term in services.learning.terms():
-            self.term_combo.addItem(term.name, term.id)
-        form.addRow(self.tr("&Term:"), self.term_combo)
-        self.pdf_box, self.pdf_path = QCheckBox(self.tr("&PDF")), QLineEdit()
-        self.xlsx_box, self.xlsx_path = QCheckBox(self.tr("&XLSX")), QLineEdit()
-        self.pdf_box.setChecked(True)
-        for box, edit, suffix in ((self.pdf_box, self.pdf_path, "pdf"), (self.xlsx_box, self.xlsx_path, "xlsx")):
-            row = QHBoxLayout()
-            edit.setAccessibleName(self.tr("{kind} file").format(kind=suffix.upper()))
-            browse = QPushButton(self.tr("Browse…"))
-            browse.clicked.connect(lambda _=False, e=edit, s=suffix: self._browse(e, s))
-            row.addWidget(edit, 1)
-            row.addWidget(browse)
-            form.addRow(box, row)
-        layout.addLayout(form)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
-        self.buttons.accepted.connect(self.write)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.term_combo.currentIndexChanged.connect(self._default_names)
-        self._default_names()
-
-    def _default_names(self) -> None:
-        stem = str(Path.home() / f"Term report {self.term_combo.currentText()}")
-        self.pdf_path.setText(stem + ".pdf")
-        self.xlsx_path.setText(stem + ".xlsx")
-
-    def _browse(self, edit: QLineEdit, suffix: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as"), edit.text(), f"*.{suffix}")
-        if path:
-            edit.setText(path)
-
-    def write(self) -> list[Path]:
-        from desktop_app.learning.report_pdf import render_pdf  # loaded when used: start-up stays light
-        from scheduler.reporting.xlsx import write_xlsx
-
-        term_id = self.term_combo.currentData()
-        self.written = []
-        if term_id is None:
-            return []
-        try:
-            report = build_report(self.services.learning.learning_data(term_id), disclosure=True)
-            if self.xlsx_box.isChecked():
-                path = Path(self.xlsx_path.text()).expanduser()
-                write_xlsx(report, path)
-                self.written.append(path)
-            if self.pdf_box.isChecked():
-                path = Path(self.pdf_path.text()).expanduser()
-                render_pdf(report, path)
-                self.written.append(path)
-        except HubSchedError as exc:
-            self.prompts.error(self, self.tr("Cannot write the report"), str(exc))
-            return self.written
-        except OSError as exc:
-            self.prompts.error(self, self.tr("Cannot write the report"), f"{exc.filename}: {exc.strerror}")
-            return self.written
-        self.accept()
-        return self.written
 
 
 class LearningActions(QObject):
@@ -169,6 +76,8 @@ class LearningActions(QObject):
         return action
 
     def services(self) -> LearningServices:
+        from desktop_app.learning.attendance_ui import LearningServices
+
         clock = getattr(self.window, "_clock", None)
         return LearningServices.from_app(self.window.services, clock)
 
@@ -245,6 +154,8 @@ class LearningActions(QObject):
                 ),
             )
             return None
+        from desktop_app.learning.attendance_ui import AttendanceDialog
+
         dialog = AttendanceDialog(row, self.window)
         dialog.accepted.connect(lambda: self._save(services, dialog))
         dialog.open()
@@ -260,6 +171,8 @@ class LearningActions(QObject):
         except HubSchedError as exc:
             self.window.prompts.error(self.window, self.window.tr("Cannot record attendance"), str(exc))
             return
+        from desktop_app.learning.attendance_ui import RecordAttendanceCommand
+
         command = RecordAttendanceCommand(
             services.attendance,
             [change],
@@ -272,6 +185,8 @@ class LearningActions(QObject):
             stack.push(command)
 
     def open_report_dialog(self) -> TermReportDialog:
+        from desktop_app.learning.report_dialog import TermReportDialog
+
         dialog = TermReportDialog(self.services(), self.window.prompts, self.window)
         dialog.open()
         return dialog

@@ -34,7 +34,6 @@ from models.entities import (
 )
 from models.types import ClosureScope, Frequency, RequestStatus, Sector, Visibility
 from scheduler.errors import HubSchedError, InvalidInput
-from scheduler.services.attendance import AttendanceService
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, now_utc
 
@@ -217,6 +216,8 @@ class DemoService:
 
         history = data.get("attendance_history")  # illustrative: invented turnout of the running term so far
         if history:
+            from scheduler.services.attendance import AttendanceService  # only when a demo is loaded
+
             AttendanceService(self._sessions, self._operator).seed_illustrative(
                 session, index.get("term", history["term"], "attendance_history"), seed=int(history.get("seed", 2026))
             )

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app import launcher
 from desktop_app.day_sheet import Column, DaySheet
 from desktop_app.learning.attendance_ui import AttendanceDialog, LearningServices
-from desktop_app.learning.menu import TermReportDialog
+from desktop_app.learning.report_dialog import TermReportDialog
 from desktop_app.services import connect
 from models import db
 from models.types import Outcome
