@@ -99,17 +99,18 @@ class RecordAttendanceCommand(QUndoCommand):
         self._apply(lambda c: c.before)
 
     def _apply(self, pick: Callable[[AttendanceChange], object]) -> None:
+        targets = []
         for change in self._changes:
             now = self._current[change.occurrence_id]
-            try:
-                result = self._service.restore(
-                    change.occurrence_id, pick(change), current_version=now.version if now else None
-                )
-            except HubSchedError as exc:
-                self.setObsolete(True)
-                self._on_error(exc)
-                return
-            self._current[change.occurrence_id] = result.after
+            targets.append((change.occurrence_id, pick(change), now.version if now else None))
+        try:
+            results = self._service.restore_many(targets)  # all of the sheet, or none of it
+        except HubSchedError as exc:
+            self.setObsolete(True)
+            self._on_error(exc)
+            return
+        for result in results:
+            self._current[result.occurrence_id] = result.after
         self._on_done()
 
 

@@ -261,41 +261,52 @@ class AttendanceService:
         `current_version` is the version the caller last saw (None when it saw no record); if someone has
         changed the record since, StaleEdit is raised and nothing changes.
         """
+        return self.restore_many([(occurrence_id, state, current_version)])[0]
+
+    def restore_many(self, targets: Sequence[tuple[int, AttendanceState | None, int | None]]) -> list[AttendanceChange]:
+        """`restore` for several sessions (occurrence id, state, version last seen) in one transaction: a
+        whole day sheet is undone or redone together, or — if one record changed meanwhile — not at all."""
         with self._sessions.begin() as session:
-            occurrence = self._occurrence(session, occurrence_id)
-            record = self._record_of(session, occurrence_id)
-            seen = record.version if record is not None else None
-            if seen != current_version:
-                raise StaleEdit(
-                    f"the attendance of {describe_occurrence(occurrence)} was changed by someone else; reload first"
-                )
-            before = _state(record)
-            if state is None:
-                if record is not None:
-                    session.delete(record)
-                after = None
-            else:
-                self._check(occurrence, AttendanceEntry(occurrence_id, state.outcome, state.headcount, state.note))
-                if record is None:
-                    record = AttendanceRecord(occurrence_id=occurrence_id)
-                    session.add(record)
-                record.outcome, record.headcount, record.note = state.outcome, state.headcount, state.note
-                record.source = state.source
-                record.recorded_at, record.recorded_by = self._clock(), self._operator
-                session.flush()
-                after = _state(record)
-            label = describe_occurrence(occurrence)
-            audit(
-                session,
-                self._operator,
-                "restore-attendance",
-                "occurrence",
-                occurrence_id,
-                f"Attendance of {label}: {_describe(before)} -> {_describe(after)}",
-                before=_snapshot(before),
-                after=_snapshot(after),
+            return [self._restore(session, *target) for target in targets]
+
+    def _restore(
+        self, session: Session, occurrence_id: int, state: AttendanceState | None, current_version: int | None
+    ) -> AttendanceChange:
+        occurrence = self._occurrence(session, occurrence_id)
+        record = self._record_of(session, occurrence_id)
+        seen = record.version if record is not None else None
+        if seen != current_version:
+            raise StaleEdit(
+                f"the attendance of {describe_occurrence(occurrence)} was changed by someone else; reload first"
             )
-            return AttendanceChange(occurrence_id, label, before, after)
+        before = _state(record)
+        if state is None:
+            if record is not None:
+                session.delete(record)
+                session.flush()
+            after = None
+        else:
+            self._check(occurrence, AttendanceEntry(occurrence_id, state.outcome, state.headcount, state.note))
+            if record is None:
+                record = AttendanceRecord(occurrence_id=occurrence_id)
+                session.add(record)
+            record.outcome, record.headcount, record.note = state.outcome, state.headcount, state.note
+            record.source = state.source
+            record.recorded_at, record.recorded_by = self._clock(), self._operator
+            session.flush()
+            after = _state(record)
+        label = describe_occurrence(occurrence)
+        audit(
+            session,
+            self._operator,
+            "restore-attendance",
+            "occurrence",
+            occurrence_id,
+            f"Attendance of {label}: {_describe(before)} -> {_describe(after)}",
+            before=_snapshot(before),
+            after=_snapshot(after),
+        )
+        return AttendanceChange(occurrence_id, label, before, after)
 
     def _occurrence(self, session: Session, occurrence_id: int) -> Occurrence:
         occurrence = session.get(Occurrence, occurrence_id)

@@ -280,3 +280,15 @@ def test_closures_of_the_term_carry_their_rehoming_counts(service, booked, sessi
         ("Main Hall, Ilford Civic Hub", "Floor repair", 0, 1)
     ]
     assert len(data.term.sessions) == 4  # the cancelled session no longer counts as booked
+
+
+def test_undoing_several_sessions_is_all_or_nothing(service, booked, sessions) -> None:
+    rows = sheet(service, booked, date(2027, 1, 8)) + sheet(service, booked, date(2027, 1, 15))
+    changes = service.record_many([AttendanceEntry(r.occurrence_id, Outcome.TOOK_PLACE, 20) for r in rows])
+    # someone corrects the second session meanwhile
+    other = AttendanceService(sessions, "Someone Else", clock=lambda: NOW)
+    other.record(AttendanceEntry(rows[1].occurrence_id, Outcome.TOOK_PLACE, 22))
+    with pytest.raises(StaleEdit, match="Fri 15 Jan 2027"):
+        service.restore_many([(c.occurrence_id, c.before, c.after.version) for c in changes])
+    # the first session was not undone either
+    assert service.state(rows[0].occurrence_id).headcount == 20
