@@ -186,7 +186,12 @@ class LearningDashboard(QWidget):
     size_source_changed = Signal(int, str)
 
     def __init__(
-        self, services: LearningServices, prompts: Prompts, parent: QWidget | None = None, term_id: int | None = None
+        self,
+        services: LearningServices,
+        prompts: Prompts,
+        parent: QWidget | None = None,
+        term_id: int | None = None,
+        today: date | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle(self.tr("Learning dashboard"))
@@ -213,6 +218,7 @@ class LearningDashboard(QWidget):
         self.heatmap = HeatmapWidget()
         self.trend = TrendChart()
         self.pages: dict[str, SectionPage] = {}
+        self._today = today or date.today()
         self._fill_filters(term_id)
         for combo in (self.term_combo, self.scope_combo, self.sector_combo):
             combo.currentIndexChanged.connect(self.refresh)
@@ -224,11 +230,10 @@ class LearningDashboard(QWidget):
         terms = self.services.learning.terms()
         for term in terms:
             self.term_combo.addItem(term.name, term.id)
-        # Default: the latest term that has begun with recorded sessions is not known here; pick the given
-        # term, else the last term whose first day is not in the future, else the first.
+        # Default: the given term, else the latest term that has begun (it has sessions to learn from).
         index = self.term_combo.findData(term_id) if term_id is not None else -1
         if index < 0:
-            started = [i for i, t in enumerate(terms) if t.first_day <= date.today()]
+            started = [i for i, t in enumerate(terms) if t.first_day <= self._today]
             index = started[-1] if started else 0
         self.term_combo.setCurrentIndex(index)
         data = self.services.learning.learning_data(self.term_combo.currentData()) if terms else None

@@ -91,7 +91,8 @@ class LearningActions(QObject):
         if self.dashboard is not None:
             self.dashboard.close()
             self.dashboard.deleteLater()
-        self.dashboard = LearningDashboard(self.services(), self.window.prompts, self.window)
+        today = self.window.today() if hasattr(self.window, "today") else None
+        self.dashboard = LearningDashboard(self.services(), self.window.prompts, self.window, today=today)
         self.dashboard.show()
         return self.dashboard
 
