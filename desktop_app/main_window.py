@@ -47,6 +47,7 @@ from desktop_app.commands import (
 )
 from desktop_app.free_room_dialog import FreeRoomDialog
 from desktop_app.item_models import SECTOR_LABELS, Role, RoomFilterProxy, RoomTreeModel, SessionListModel
+from desktop_app.learning.menu import add_learning_actions
 from desktop_app.prompts import Prompts, Scope
 from desktop_app.services import AppServices
 from desktop_app.settings import AppSettings
@@ -309,6 +310,7 @@ class MainWindow(QMainWindow):
 
         plan_menu = bar.addMenu(self.tr("&Plan"))
         self._action(self.tr("Plan &term…"), self.open_planning, "Ctrl+Shift+T", plan_menu)
+        add_learning_actions(self)  # Borough ▸ Learning, day sheet, Record attendance, File ▸ Term report
 
     # -- directory and state ----------------------------------------------------------------------------
 

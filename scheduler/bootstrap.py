@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.services.allocation import AllocationService
 from scheduler.services.allocation_undo import AllocationUndo
+from scheduler.services.attendance import AttendanceService
 from scheduler.services.booking import BookingService
 from scheduler.services.calendar import CalendarQueries
 from scheduler.services.closures import ClosureService
@@ -24,6 +25,7 @@ from scheduler.services.common import now_utc
 from scheduler.services.demo import DemoService
 from scheduler.services.directory import DirectoryService
 from scheduler.services.free_rooms import FreeRoomFinder
+from scheduler.services.learning import LearningService
 from scheduler.services.overview import OverviewService
 from scheduler.services.queries import OccurrenceQueries
 from scheduler.services.requests import RequestService
@@ -46,6 +48,8 @@ class Services:
     occurrences: OccurrenceQueries
     calendar: CalendarQueries
     free_rooms: FreeRoomFinder
+    attendance: AttendanceService
+    learning: LearningService
 
 
 def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc) -> Services:
@@ -66,4 +70,6 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         occurrences=OccurrenceQueries(sessions),
         calendar=CalendarQueries(sessions),
         free_rooms=FreeRoomFinder(sessions),
+        attendance=AttendanceService(sessions, operator, clock),
+        learning=LearningService(sessions, operator, clock=clock),
     )

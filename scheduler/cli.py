@@ -16,7 +16,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -25,6 +26,8 @@ from models.types import Frequency, Visibility
 from resources import locate
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
+from scheduler.commands import attendance as attendance_commands
+from scheduler.commands import report as report_commands
 from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
 from scheduler.feeds import commands as feed_commands
 from scheduler.services.booking import NewBooking
@@ -34,7 +37,7 @@ from scheduler.services.queries import OccurrenceQueries
 
 EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
-COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands)
+COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands, attendance_commands, report_commands)
 GuiLauncher = Callable[[str, str], int]
 
 
@@ -242,7 +245,12 @@ def _book(args: argparse.Namespace, context: CommandContext) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    launch_gui: GuiLauncher | None = None,
+    pdf_renderer: Callable[[Any, Path], None] | None = None,
+) -> int:
     """Run the command line; returns the exit status (0 ok, 2 a user mistake)."""
     args = build_parser().parse_args(argv)
     operator = args.operator or os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
@@ -253,6 +261,7 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
         return launch_gui(url, operator)
     try:
         context = CommandContext(url, operator)
+        context.pdf_renderer = pdf_renderer
         return _run(args, context)
     except HubSchedError as exc:
         return _fail(str(exc))

@@ -9,7 +9,9 @@ Must not import: desktop_app, PySide6.
 from __future__ import annotations
 
 import argparse
-from typing import Protocol
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +22,9 @@ from scheduler.bootstrap import Services, bootstrap
 
 class CommandContext:
     """Engine and session factory for one run of the CLI."""
+
+    # Writes a term report as PDF (report, path); given by the entry point, as it needs Qt (see launcher.py).
+    pdf_renderer: Callable[[Any, Path], None] | None = None
 
     def __init__(self, url: str, operator: str):
         self.url = url

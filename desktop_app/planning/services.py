@@ -19,6 +19,7 @@ from scheduler.services.allocation import AllocationService
 from scheduler.services.allocation_undo import AllocationUndo
 from scheduler.services.closures import ClosureService
 from scheduler.services.directory import DirectoryService
+from scheduler.services.learning import LearningService
 from scheduler.services.overview import OverviewService
 from scheduler.services.requests import RequestService
 
@@ -34,6 +35,7 @@ class PlanningServices:
     undo: AllocationUndo
 
     engine: Engine | None = None
+    learning: LearningService | None = None  # sizes learned from attendance, for the request form
 
     @classmethod
     def from_app(cls, services: AppServices) -> PlanningServices:
@@ -56,4 +58,5 @@ class PlanningServices:
             feeds=FeedService(wired.sessions),
             undo=wired.allocation_undo,
             engine=engine,
+            learning=wired.learning,
         )

@@ -121,6 +121,7 @@ def preview_as_json(preview: AllocationPreview) -> dict[str, Any]:
             for u in preview.unmet
         ],
         "messages": list(preview.messages),
+        "size_note": preview.size_note,
     }
 
 
@@ -150,6 +151,8 @@ def print_summary(preview: AllocationPreview, out: TextIO) -> None:
             print(f"  [{u.request_id}] {u.message}", file=out)
     for message in preview.messages:
         print(f"Note: {message}", file=out)
+    if preview.size_note:
+        print(f"Note: {preview.size_note}", file=out)
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:

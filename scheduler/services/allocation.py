@@ -31,6 +31,7 @@ from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, closure_spans, room_label
+from scheduler.services.learning import recorded_sizes, size_note
 
 ProgressHandler = Callable[[alloc.Progress], None]
 
@@ -150,6 +151,7 @@ class AllocationPreview:
     fingerprint: str
     problem: alloc.Problem
     result: alloc.Result
+    size_note: str = ""  # which sizes room fit used (requested, or recorded attendance): see learning.py
 
     @property
     def counts(self) -> dict[str, int]:
@@ -261,7 +263,7 @@ class AllocationService:
             problem = alloc.Problem(
                 term=alloc.Term(term.first_day, term.last_day, tuple((b.first_day, b.last_day) for b in term.breaks)),
                 rooms=rooms,
-                requests=tuple(self._request(r, arrival) for arrival, r in enumerate(requests)),
+                requests=recorded_sizes(session, term.id, tuple(self._request(r, a) for a, r in enumerate(requests))),
                 existing=existing,
                 policy=policy or alloc.Policy(),
                 team_busy=_team_busy(session, term),
@@ -487,6 +489,7 @@ class AllocationService:
                 fingerprint=fingerprint,
                 problem=problem,
                 result=result,
+                size_note=size_note(session, term_id, problem),
             )
 
     # -- applying ----------------------------------------------------------------------------------------

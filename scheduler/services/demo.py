@@ -216,6 +216,14 @@ class DemoService:
             series += 1
             sessions += result.sessions
 
+        history = data.get("attendance_history")  # illustrative: invented turnout of the running term so far
+        if history:
+            from scheduler.services.attendance import AttendanceService  # only when a demo is loaded
+
+            AttendanceService(self._sessions, self._operator, self._booking.clock).seed_illustrative(
+                session, index.get("term", history["term"], "attendance_history"), seed=int(history.get("seed", 2026))
+            )
+
         requests = 0
         arrival = self._booking.clock() - timedelta(days=30)
         for number, item in enumerate(data.get("requests", []), start=1):
