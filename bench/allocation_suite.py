@@ -30,6 +30,7 @@ from bench.allocation import (
 from scheduler.allocation import Phase, Problem, Progress, Result, Status, check, solve
 from scheduler.allocation.candidates import build_candidates
 from scheduler.allocation.model import build_model
+from scheduler.bootstrap import bootstrap
 
 
 @dataclass
@@ -43,15 +44,14 @@ def demo_problem() -> Problem:
     """Spring 2027 of the demo borough, as the allocation service builds it (temporary SQLite file)."""
     from models import db
     from resources import locate
-    from scheduler.services.allocation import AllocationService
-    from scheduler.services.demo import DemoService, read_demo_file
+    from scheduler.services.demo import read_demo_file
 
     folder = tempfile.mkdtemp(prefix="hubsched-bench-")
     engine = db.make_engine(f"sqlite:///{os.path.join(folder, 'demo.sqlite')}")
     db.upgrade(engine)
     sessions = db.make_session_factory(engine)
-    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
-    service = AllocationService(sessions, "bench")
+    bootstrap(sessions, "bench").demo.load(read_demo_file(locate("demo/borough.yaml")))
+    service = bootstrap(sessions, "bench").allocation
     problem, _ = service.build_problem(service.term_id("Spring 2027"))
     engine.dispose()
     return problem

@@ -61,15 +61,16 @@ def prepare(folder: Path) -> tuple[str, list[str]]:
     """Demo borough -> published folder; returns the database URL and the feeds' paths."""
     from models import db
     from resources import locate
+    from scheduler.bootstrap import bootstrap
     from scheduler.feeds.publish import publish
     from scheduler.feeds.service import FeedService
-    from scheduler.services.demo import DemoService, read_demo_file
+    from scheduler.services.demo import read_demo_file
 
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
     sessions = db.make_session_factory(engine)
-    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
+    bootstrap(sessions, "bench").demo.load(read_demo_file(locate("demo/borough.yaml")))
     feeds = FeedService(sessions).build_all()
     publish(feeds, folder / "public")
     engine.dispose()

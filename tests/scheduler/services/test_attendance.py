@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import AttendanceRecord, AuditEntry, Request, RequestHub, RequestWindow, Term
 from models.types import Frequency, Outcome, SizeSource, Visibility
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import InvalidInput, StaleEdit
 from scheduler.reporting import figures as fig
-from scheduler.services.allocation import AllocationService
 from scheduler.services.attendance import AttendanceEntry, AttendanceService
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.learning import LearningService
@@ -250,7 +250,7 @@ def test_a_continuing_request_is_suggested_last_terms_median(sessions, borough) 
 
 def test_allocation_uses_recorded_attendance_only_when_the_term_says_so(sessions, borough) -> None:
     request_id = add_autumn_with_attendance(sessions, borough)
-    allocation = AllocationService(sessions, "Manager")
+    allocation = bootstrap(sessions, "Manager").allocation
     problem, _ = allocation.build_problem(borough.term_id)
     assert problem.request(request_id).size == 80  # requested size by default
     LearningService(sessions, "Manager").set_size_source(borough.term_id, SizeSource.RECORDED)
@@ -269,10 +269,10 @@ def test_allocation_uses_recorded_attendance_only_when_the_term_says_so(sessions
 
 def test_closures_of_the_term_carry_their_rehoming_counts(service, booked, sessions) -> None:
     from models.types import ClosureScope
-    from scheduler.services.closures import ClosureDraft, ClosureService
+    from scheduler.services.closures import ClosureDraft
 
     # closing Main Hall on Fri 22 Jan displaces that day's pantry; with no re-homing plan it is cancelled
-    ClosureService(sessions, "Manager").add(
+    bootstrap(sessions, "Manager").closures.add(
         ClosureDraft(ClosureScope.ROOM, date(2027, 1, 22), date(2027, 1, 22), "Floor repair", room_id=booked.hall_id)
     )
     data = LearningService(sessions).learning_data(booked.term_id)

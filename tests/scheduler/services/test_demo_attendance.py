@@ -9,8 +9,9 @@ from models import db
 from models.entities import AttendanceRecord, Occurrence, Series
 from models.types import Outcome
 from resources import locate
+from scheduler.bootstrap import bootstrap
 from scheduler.services.common import now_utc
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 
 
 def history(sessions: sessionmaker[Session]) -> dict[tuple[str, str], tuple[str, int | None, str]]:
@@ -31,7 +32,7 @@ def history(sessions: sessionmaker[Session]) -> dict[tuple[str, str], tuple[str,
 
 def test_demo_history_is_illustrative_past_only_and_reproducible(sessions, sqlite_url, tmp_path) -> None:
     data = read_demo_file(locate("demo/borough.yaml"))
-    DemoService(sessions).load(data)
+    bootstrap(sessions, "demo").demo.load(data)
     first = history(sessions)
     assert len(first) > 100  # Autumn 2026 began on 7 Sep 2026: weeks of sessions are past
     assert {source for _, _, source in first.values()} == {"illustrative"}
@@ -42,7 +43,7 @@ def test_demo_history_is_illustrative_past_only_and_reproducible(sessions, sqlit
     engine = db.make_engine(f"sqlite:///{tmp_path / 'again.sqlite3'}")
     db.upgrade(engine)
     again = db.make_session_factory(engine)
-    DemoService(again).load(data)
+    bootstrap(again, "demo").demo.load(data)
     second = history(again)
     engine.dispose()
     common = set(first) & set(second)
