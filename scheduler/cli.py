@@ -25,6 +25,8 @@ from models.types import Frequency, Visibility
 from resources import locate
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
+from scheduler.commands import reference as reference_commands
+from scheduler.commands import spreadsheets as spreadsheet_commands
 from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
 from scheduler.feeds import commands as feed_commands
 from scheduler.services.booking import BookingService, NewBooking
@@ -34,7 +36,7 @@ from scheduler.services.queries import OccurrenceQueries
 
 EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
-COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands)
+COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands, reference_commands, spreadsheet_commands)
 GuiLauncher = Callable[[str, str], int]
 
 
@@ -91,8 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
     db_commands.add_parser("upgrade", help="create or upgrade the schema to the latest version")
 
-    commands.add_parser("hubs", help="list hubs and their rooms")
-
     occurrences = commands.add_parser("occurrences", help="list sessions between two dates")
     occurrences.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE")
     occurrences.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE")
@@ -145,16 +145,6 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
             f"{summary.organisations} organisations, {summary.series} series ({summary.sessions} sessions), "
             f"{summary.requests} requests"
         )
-        return 0
-    if args.command == "hubs":
-        for hub in DirectoryService(context.sessions).hubs():
-            print(f"{hub.name} — {hub.address} {hub.postcode}")
-            for room in hub.rooms:
-                extras = ", ".join(room.facilities)
-                print(
-                    f"  {room.name:<28} {room.capacity:>4} people  "
-                    f"{'step-free' if room.step_free else 'steps':<9} {extras}"
-                )
         return 0
     if args.command == "occurrences":
         return _occurrences(args, context)
