@@ -239,7 +239,9 @@ class SpreadsheetService:
             if not org_name:
                 plan.problem(row, "Organisation", "is empty; give the organisation asking")
             elif org is None and org_name.lower() not in new_orgs:
-                if sector is None:
+                if sector is None and row.text("Sector"):
+                    pass  # the Sector cell is already reported; a valid sector would add the organisation
+                elif sector is None:
                     plan.problem(
                         row,
                         "Organisation",
