@@ -162,7 +162,7 @@ class SpreadsheetService:
         """Every problem in the file, and what importing it would do. Changes nothing."""
         sheet = read_sheet(path, [c.heading for c in _columns(kind)], SHEETS[kind])
         with self._sessions() as session:
-            plan = self._plan(session, kind, sheet, term_id)
+            plan = self._plan(session, kind, sheet, term_id, path.name)
             session.rollback()
         return _result(kind, path, plan)
 
@@ -170,7 +170,7 @@ class SpreadsheetService:
         """Check again and import every row in one transaction, or nothing (raises ImportRefused)."""
         sheet = read_sheet(path, [c.heading for c in _columns(kind)], SHEETS[kind])
         with self._sessions.begin() as session:
-            plan = self._plan(session, kind, sheet, term_id)
+            plan = self._plan(session, kind, sheet, term_id, path.name)
             result = _result(kind, path, plan)
             if plan.problems:
                 raise ImportRefused(result)
@@ -188,11 +188,11 @@ class SpreadsheetService:
             )
         return result
 
-    def _plan(self, session: Session, kind: str, sheet: Sheet, term_id: int | None) -> _Plan:
+    def _plan(self, session: Session, kind: str, sheet: Sheet, term_id: int | None, file: str) -> _Plan:
         plan = _Plan(sheet.name)
         missing = [c.heading for c in _columns(kind) if c.required and c.heading not in sheet.headings]
         if missing:
-            raise UnreadableFile(f"{sheet.name}: the header row lacks the column(s) {', '.join(missing)}")
+            raise UnreadableFile(f"{file}, sheet {sheet.name}: the header row lacks the column(s) {', '.join(missing)}")
         if kind == "requests":
             if term_id is None or session.get(Term, term_id) is None:
                 raise InvalidInput("say which term the requests are for (--term)")

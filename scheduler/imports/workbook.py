@@ -138,7 +138,11 @@ def _read_xlsx(path: Path, headings: Sequence[str], sheet_name: str) -> Sheet:
                 )
             for member in members:
                 if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
-                    merged = re.search(rb'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', archive.read(member))
+                    xml = archive.read(member)
+                    # Counted here because openpyxl would first scan a sheet with no <dimension> to its end.
+                    if xml.count(b"<row ") + xml.count(b"<x:row ") > MAX_ROWS + 1:
+                        raise UnreadableFile(f"{path.name} has more than {MAX_ROWS} rows; split it into smaller files")
+                    merged = re.search(rb'<(?:x:)?mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml)
                     if merged:
                         raise UnreadableFile(
                             f"{path.name} has merged cells ({merged[1].decode()}); unmerge them and save again"
