@@ -570,6 +570,11 @@ class ReferenceService:
 
     @staticmethod
     def _fill_room(session: Session, room: Room, draft: RoomDraft) -> None:
+        with session.no_autoflush:  # one flush, so the version moves by one
+            ReferenceService._fill_room_fields(session, room, draft)
+
+    @staticmethod
+    def _fill_room_fields(session: Session, room: Room, draft: RoomDraft) -> None:
         room.hub = session.get(Hub, draft.hub_id)
         room.name = draft.name.strip()
         room.capacity = draft.capacity
@@ -820,8 +825,7 @@ class ReferenceService:
                 s.organisation = target
                 s.updated_at = now_utc()
             for c in contacts:
-                source.contacts.remove(c)
-                target.contacts.append(c)
+                c.organisation = target  # re-parented, not orphaned: the contact row is kept
             moved_teams = []
             for t in teams:
                 t.organisations = [o for o in t.organisations if o.id != source_id]
@@ -862,8 +866,7 @@ class ReferenceService:
                 s.organisation = source
                 s.updated_at = now_utc()
             for c in session.scalars(select(Contact).where(Contact.id.in_(merge.contact_ids))):
-                target.contacts.remove(c)
-                source.contacts.append(c)
+                c.organisation = source
             for t in session.scalars(select(Team).where(Team.id.in_(merge.team_ids))):
                 t.organisations = [o for o in t.organisations if o.id != target.id] + [source]
             source.active = True
