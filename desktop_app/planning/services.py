@@ -33,6 +33,7 @@ class PlanningServices:
     undo: AllocationUndo
 
     engine: Engine | None = None
+    operator: str = ""  # written to the audit log (used by the request form's "New organisation…")
 
     @classmethod
     def from_app(cls, services: AppServices) -> PlanningServices:
@@ -51,4 +52,5 @@ class PlanningServices:
             feeds=FeedService(sessions),
             undo=AllocationUndo(sessions, operator),
             engine=engine,
+            operator=operator,
         )

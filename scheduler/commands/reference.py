@@ -49,7 +49,7 @@ def _typed(parse):
     return convert
 
 
-def _exception(text: str) -> HoursException:
+def parse_exception(text: str) -> HoursException:
     """'2026-12-01..2027-02-28 Thu 09:00-21:00 Winter late' or '2027-01-22 closed Boiler repair'."""
     if text.strip().lower() == "none":
         return None  # type: ignore[return-value]  # edit: clear the exceptions
@@ -71,7 +71,7 @@ def _exception(text: str) -> HoursException:
     return HoursException(first, last, weekday, opens, closes, " ".join(rest[1:]))
 
 
-def _break(text: str) -> BreakDraft:
+def parse_break(text: str) -> BreakDraft:
     """'2027-02-15..2027-02-19 Half-term'."""
     dates, _, name = text.strip().partition(" ")
     first_text, _, last_text = dates.partition("..")
@@ -124,7 +124,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         )
         p.add_argument(
             "--exception",
-            type=_typed(_exception),
+            type=_typed(parse_exception),
             action="append",
             metavar="SPEC",
             help='dated hours, e.g. "2026-12-01..2027-02-28 Thu 09:00-21:00 Winter late" or "2027-01-22 closed"'
@@ -227,7 +227,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         p.add_argument(
             "--break",
             dest="breaks",
-            type=_typed(_break),
+            type=_typed(parse_break),
             action="append",
             metavar='"FIRST..LAST NAME"',
             help='e.g. "2027-02-15..2027-02-19 Half-term" (repeatable; on edit replaces the breaks)',

@@ -95,7 +95,7 @@ def test_orgs_merge_and_terms(url, capsys) -> None:
 
 
 def test_exception_specs_are_read() -> None:
-    spec = reference_commands._exception("2026-12-01..2027-02-28 Thu 09:00-21:00 Winter late")
+    spec = reference_commands.parse_exception("2026-12-01..2027-02-28 Thu 09:00-21:00 Winter late")
     assert (spec.weekday, spec.opens.hour, spec.closes.hour, spec.note) == (3, 9, 21, "Winter late")
-    closed = reference_commands._exception("22/01/2027 closed Boiler repair")
+    closed = reference_commands.parse_exception("22/01/2027 closed Boiler repair")
     assert closed.opens is None and closed.first_day == closed.last_day == datetime(2027, 1, 22, tzinfo=UTC).date()
