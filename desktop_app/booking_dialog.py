@@ -180,9 +180,7 @@ class BookingDialog(QDialog):
         self.new_organisation_button = QPushButton(self.tr("&New organisation…"), self)
         self.new_organisation_button.setVisible(add_organisation is not None)
         if add_organisation is not None:
-            self.new_organisation_button.clicked.connect(
-                lambda: add_organisation(self, self._organisation_added)
-            )
+            self.new_organisation_button.clicked.connect(lambda: add_organisation(self, self._organisation_added))
         form.insertRow(1, "", self.new_organisation_button)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self

@@ -32,6 +32,28 @@ class AdminController(QObject):
         self.prompts = prompts
         self._parent = parent_widget
         self.stack = QUndoStack(self)
+        # Undoing an add deletes the record and redoing it adds it again under a new id: later commands (and
+        # drafts naming it, such as a room's hub) follow the record through these aliases. The versions are
+        # the ones our own last change left, so that our own undo/redo never looks like someone else's edit.
+        self._aliases: dict[tuple[str, int], int] = {}
+        self._versions: dict[tuple[str, int], int] = {}
+
+    def resolve(self, kind: str, record_id: int) -> int:
+        seen = set()
+        while (kind, record_id) in self._aliases and record_id not in seen:
+            seen.add(record_id)
+            record_id = self._aliases[(kind, record_id)]
+        return record_id
+
+    def alias(self, kind: str, old_id: int, new_id: int) -> None:
+        if old_id != new_id:
+            self._aliases[(kind, old_id)] = new_id
+
+    def version(self, kind: str, record_id: int, seen: int) -> int:
+        return self._versions.get((kind, record_id), seen)
+
+    def remember(self, kind: str, record_id: int, version: int) -> None:
+        self._versions[(kind, record_id)] = version
 
     def confirmed(self, work: Callable[[bool], Any], title: str) -> Any:
         """Run `work(confirm)`; if booked sessions would be affected, list them and ask before going ahead."""
@@ -88,6 +110,8 @@ class ReferenceCommand(QUndoCommand):
         text: str,
         ops: dict[str, Callable],
         *,
+        kind: str = "",
+        translate: Callable[[Any, Callable[[str, int], int]], Any] | None = None,
         record_id: int | None = None,
         before: Any = None,
         after: Any = None,
@@ -96,7 +120,10 @@ class ReferenceCommand(QUndoCommand):
         super().__init__(text)
         self.controller = controller
         self.ops = ops
-        self.record_id = record_id
+        self.kind = kind
+        self.translate = translate  # follows the ids a draft names (a room's hub) through re-adds
+        self.record_id = record_id  # the id the record first had; the controller knows its current one
+        self.exists = record_id is not None
         self.before = before  # draft before the change (None for an add)
         self.after = after  # draft after the change (None for a delete)
         self.version = version  # the version the next service call must name
@@ -105,15 +132,26 @@ class ReferenceCommand(QUndoCommand):
 
     def _set(self, draft: Any, confirm: bool) -> None:
         """Make the record look like `draft` (None: delete it; no record yet: add it)."""
+        ctl = self.controller
+        current = ctl.resolve(self.kind, self.record_id) if self.record_id is not None else None
         if draft is None:
-            self.ops["delete"](self.record_id)
-            self.version = 0
+            self.ops["delete"](current)
+            self.exists = False
             return
-        if self.record_id is None or self.version == 0:
+        if self.translate is not None:
+            draft = self.translate(draft, ctl.resolve)
+        if not self.exists:
             record = self.ops["add"](draft)
+            if self.record_id is None:
+                self.record_id = record.id
+            else:
+                ctl.alias(self.kind, current, record.id)
+            self.exists = True
         else:
-            record = self.ops["edit"](self.record_id, self.version, draft, confirm=confirm)
-        self.record_id, self.version, self.result = record.id, record.version, record
+            version = ctl.version(self.kind, current, self.version)
+            record = self.ops["edit"](current, version, draft, confirm=confirm)
+        ctl.remember(self.kind, record.id, record.version)
+        self.version, self.result = record.version, record
 
     def first(self) -> bool:
         title = self.text()

@@ -47,9 +47,10 @@ SECTORS = (("council", "Council service"), ("partner", "Partner"), ("resident", 
 class FormProblems(Exception):
     """Fields that cannot even be read (a time that is not a time); maps field key to sentence."""
 
-    def __init__(self, fields: dict[str, str]):
+    def __init__(self, fields: dict[str, str], partial: object = None):
         super().__init__("; ".join(fields.values()))
         self.fields = fields
+        self.partial = partial  # the draft with the unreadable parts left out, to check the rest
 
 
 def _qdate(day: date) -> QDate:
@@ -201,9 +202,7 @@ class HubForm(RecordForm):
                 latitude, longitude = (float(p) for p in self.coordinates.text().split(","))
             except ValueError:
                 problems["latitude"] = self.tr("Give latitude and longitude as two numbers, e.g. 51.559, 0.071")
-        if problems:
-            raise FormProblems(problems)
-        return HubDraft(
+        draft = HubDraft(
             self.name.text(),
             self.area.text(),
             self.address.text(),
@@ -214,6 +213,9 @@ class HubForm(RecordForm):
             tuple(e for e in exceptions if isinstance(e, HoursException)),
             self.retired.isChecked(),
         )
+        if problems:
+            raise FormProblems(problems, draft)
+        return draft
 
 
 class RoomForm(RecordForm):

@@ -158,7 +158,6 @@ def install_borough_actions(window: Any, bar: QMenuBar, file_menu: QMenu) -> QMe
             window.admin_window = admin
         window.admin_window.reload()
         window.admin_window.show()
-        window.admin_window.raise_()
         return window.admin_window
 
     def open_import(mode: str = "import") -> Any:

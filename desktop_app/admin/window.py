@@ -9,7 +9,7 @@ sessions are affected. Holds no rules of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -81,6 +81,7 @@ class Kind:
     validate: Callable[[Any, int | None], dict[str, str]]
     ops: dict[str, Callable]
     label: Callable[[Any], str]
+    translate: Callable[[Any, Callable[[str, int], int]], Any] | None = None
 
 
 class AdminTab(QWidget):
@@ -208,7 +209,11 @@ class AdminTab(QWidget):
         try:
             return self.form.draft()
         except FormProblems as problems:
-            self.form.show_errors(problems.fields)
+            errors = dict(problems.fields)
+            if problems.partial is not None:  # still say what else is wrong
+                found = self.kind.validate(problems.partial, self.current.id if self.current else None)
+                errors = {**found, **errors}
+            self.form.show_errors(errors)
             return None
 
     def revalidate(self) -> dict[str, str]:
@@ -230,12 +235,13 @@ class AdminTab(QWidget):
         if self.current is None:
             command = ReferenceCommand(
                 self.controller, self.tr("Add {noun} {label}").format(noun=self.kind.noun, label=label),
-                self.kind.ops, after=draft,
+                self.kind.ops, kind=self.kind.key, translate=self.kind.translate, after=draft,
             )  # fmt: skip
         else:
             command = ReferenceCommand(
                 self.controller, self.tr("Edit {noun} {label}").format(noun=self.kind.noun, label=label),
-                self.kind.ops, record_id=self.current.id, before=self.current.draft, after=draft,
+                self.kind.ops, kind=self.kind.key, translate=self.kind.translate,
+                record_id=self.current.id, before=self.current.draft, after=draft,
                 version=self.current.version,
             )  # fmt: skip
         if not self.controller.run(command):
@@ -252,6 +258,8 @@ class AdminTab(QWidget):
             self.controller,
             self.tr("Delete {noun} {label}").format(noun=self.kind.noun, label=self.current.label),
             self.kind.ops,
+            kind=self.kind.key,
+            translate=self.kind.translate,
             record_id=self.current.id,
             before=self.current.draft,
             after=None,
@@ -378,6 +386,7 @@ class AdministrationWindow(QMainWindow):
                 ref.rooms, RoomForm, lambda: RoomDraft(next(iter(hub_names()), 0), "", 10), ref.validate_room,
                 {"add": ref.add_room, "edit": ref.edit_room, "delete": ref.delete_room},
                 lambda d: f"{d.name}, {hub_names().get(d.hub_id, '')}",
+                lambda d, resolve: replace(d, hub_id=resolve("hubs", d.hub_id)),
             ),
             Kind(
                 "facilities", _tr("Facilities"), _tr("facility"),
@@ -414,6 +423,7 @@ class AdministrationWindow(QMainWindow):
                 ],
                 ref.teams, TeamForm, lambda: TeamDraft(""), lambda d, record_id: self._team_problems(d, record_id),
                 {"add": ref.add_team, "edit": ref.edit_team, "delete": ref.delete_team}, lambda d: d.name,
+                lambda d, resolve: replace(d, organisation_ids=tuple(resolve("organisations", o) for o in d.organisation_ids)),  # noqa: E501
             ),
             Kind(
                 "terms", _tr("Terms"), _tr("term"),
@@ -427,6 +437,7 @@ class AdministrationWindow(QMainWindow):
                 ref.terms, TermForm, lambda: TermDraft("", today, today + timedelta(days=83)),
                 lambda d, record_id: self._term_problems(d, record_id),
                 {"add": ref.add_term, "edit": ref.edit_term, "delete": ref.delete_term}, lambda d: d.name,
+                lambda d, resolve: replace(d, follows_id=d.follows_id and resolve("terms", d.follows_id)),
             ),
         ]  # fmt: skip
 
