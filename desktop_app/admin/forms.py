@@ -68,7 +68,10 @@ class RecordForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.form = QFormLayout(self)
+        self.form = QFormLayout()
+        outer = QVBoxLayout(self)
+        outer.addLayout(self.form)
+        outer.addStretch(1)  # fields stay together at the top of a tall form
         self._errors: dict[str, QLabel] = {}
 
     def row(self, text: str, field: QWidget, key: str) -> None:

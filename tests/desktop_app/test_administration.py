@@ -161,7 +161,8 @@ def test_set_up_a_small_borough_from_empty_through_the_administration_window(qtb
         window.redo_action.trigger()
     assert len(ref.rooms()) == 3 and len(ref.hubs()) == 2 and prompts.errors == []
     window.resize(1180, 680)
-    window.show_tab("rooms")
+    rooms = window.show_tab("rooms")
+    rooms.select(next(r.id for r in ref.rooms() if r.draft.name == "Main Hall"))
     window.grab().save(str(screenshot_dir() / "administration.png"))
 
 
