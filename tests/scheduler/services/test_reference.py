@@ -387,3 +387,36 @@ def test_a_refused_change_leaves_the_database_unchanged(ref, borough, sessions) 
     assert counts(sessions) == before
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Request)) == 0
+
+
+def test_a_dated_exception_is_a_booking_rule(ref, borough, sessions) -> None:
+    hub = ref.hub(borough.civic_id)
+    closed = (HoursException(date(2027, 1, 22), date(2027, 1, 22), note="Boiler"),)
+    short = (HoursException(date(2027, 1, 29), date(2027, 1, 29), None, time(9), time(13)),)
+    ref.edit_hub(hub.id, hub.version, replace(hub.draft, exceptions=closed + short))
+    result = BookingService(sessions, "t").book(
+        NewBooking(
+            borough.hall_id, borough.pantry_id, "Food pantry", date(2027, 1, 8), time(12), 180,
+            frequency=Frequency.WEEKLY, last_date=date(2027, 2, 5),
+        )
+    )  # fmt: skip
+    assert [(s.day, s.reason) for s in result.skipped] == [
+        (date(2027, 1, 22), "outside that day's opening hours (closed)"),
+        (date(2027, 1, 29), "outside that day's opening hours (open 09:00–13:00)"),
+    ]
+    assert result.sessions == 3
+
+
+def test_the_term_a_term_follows_is_the_one_allocation_keeps_stable_against(ref, borough, sessions) -> None:
+    from models.entities import Term
+    from scheduler.services.allocation import previous_term
+
+    autumn = ref.add_term(TermDraft("Autumn 2026", date(2026, 9, 1), date(2026, 12, 18)))
+    summer = ref.add_term(TermDraft("Summer 2026", date(2026, 4, 13), date(2026, 7, 22)))
+    with sessions() as s:
+        assert previous_term(s, s.get(Term, borough.term_id)).name == "Autumn 2026"
+    spring = ref.terms()[-1]
+    ref.edit_term(spring.id, spring.version, replace(spring.draft, follows_id=summer.id))
+    with sessions() as s:
+        assert previous_term(s, s.get(Term, borough.term_id)).name == "Summer 2026"
+    assert autumn.id != summer.id
