@@ -239,6 +239,7 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
         if launch_gui is None:
             return _fail("the desktop app is not available from this entry point; give a command")
         return launch_gui(url, operator)
+    context: CommandContext | None = None
     try:
         context = CommandContext(url, operator)
         return _run(args, context)
@@ -255,6 +256,9 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
         # at /dev/null so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if context is not None:
+            context.engine.dispose()  # close pooled connections now, not whenever they are collected
 
 
 def _first_line(exc: DBAPIError) -> str:
