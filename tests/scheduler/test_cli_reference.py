@@ -99,3 +99,40 @@ def test_exception_specs_are_read() -> None:
     assert (spec.weekday, spec.opens.hour, spec.closes.hour, spec.note) == (3, 9, 21, "Winter late")
     closed = reference_commands.parse_exception("22/01/2027 closed Boiler repair")
     assert closed.opens is None and closed.first_day == closed.last_day == datetime(2027, 1, 22, tzinfo=UTC).date()
+
+
+def test_template_import_check_and_export_from_the_command_line(url, tmp_path, capsys) -> None:
+    from openpyxl import load_workbook
+
+    template = tmp_path / "rooms.xlsx"
+    assert hubsched(url, "template", "rooms", str(template)) == 0
+    book = load_workbook(template)
+    book["Rooms"].append(["Hainault Hub", "Booth", 4, None, "no"])
+    book["Rooms"].append(["Hainalt Hub", "Other", "many"])
+    book.save(template)
+    capsys.readouterr()
+    assert hubsched(url, "import", "rooms", str(template), "--check") == 2
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "Rooms, row 3, column A (Hub): unknown hub 'Hainalt Hub' (did you mean Hainault Hub?); "
+        "known hubs: Hainault Hub, Ilford Civic Hub",
+        "Rooms, row 3, column C (Capacity): 'many' is not a whole number (capacity is 1 to 2000)",
+    ]
+    assert err == f"hubsched: error: 2 problem(s) in {template.name}; nothing imported\n"
+    book["Rooms"].delete_rows(3)
+    book.save(template)
+    assert hubsched(url, "import", "rooms", str(template), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["applied"] and data["counts"] == {"add": 1, "update": 0, "unchanged": 0}
+    booking = [
+        "book", "--hub", "Hainault Hub", "--room", "Booth", "--org", "Ilford Food Pantry", "--title", "Chat",
+        "--date", "2099-01-16", "--start", "10:00", "--end", "11:00", "--repeat", "weekly", "--until", "2099-01-30",
+    ]  # fmt: skip
+    assert hubsched(url, *booking) == 0
+    out_file = tmp_path / "bookings.csv"
+    assert hubsched(url, "export", "bookings", str(out_file), "--from", "2099-01-01", "--to", "2099-01-31",
+                    "--hub", "Hainault Hub") == 0  # fmt: skip
+    assert "wrote 3 bookings row(s)" in capsys.readouterr().out
+    assert out_file.read_text(encoding="utf-8-sig").splitlines()[1].startswith("2099-01-16,10:00,11:00,Hainault Hub")
+    assert hubsched(url, "export", "bookings", str(out_file), "--from", "2099-01-01") == 2
+    assert "give the dates" in capsys.readouterr().err
