@@ -420,3 +420,15 @@ def test_the_term_a_term_follows_is_the_one_allocation_keeps_stable_against(ref,
     with sessions() as s:
         assert previous_term(s, s.get(Term, borough.term_id)).name == "Summer 2026"
     assert autumn.id != summer.id
+
+
+def test_the_calendar_shades_a_dated_exception(ref, borough, sessions) -> None:
+    from scheduler.services.calendar import CalendarQueries
+
+    hub = ref.hub(borough.civic_id)
+    late = (HoursException(date(2027, 1, 21), date(2027, 1, 21), 3, time(9), time(21), "Late opening"),)
+    ref.edit_hub(hub.id, hub.version, replace(hub.draft, exceptions=late))
+    spans = CalendarQueries(sessions).blocked([borough.hall_id], date(2027, 1, 20), date(2027, 1, 21))
+    closed = {(s.day, s.start, s.end) for s in spans if s.kind == "closed"}
+    assert (date(2027, 1, 21), time(21), time(23, 59)) in closed  # open till 21:00 that Thursday
+    assert (date(2027, 1, 20), time(17), time(23, 59)) in closed  # the usual 17:00 the day before
