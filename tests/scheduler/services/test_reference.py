@@ -432,3 +432,17 @@ def test_the_calendar_shades_a_dated_exception(ref, borough, sessions) -> None:
     closed = {(s.day, s.start, s.end) for s in spans if s.kind == "closed"}
     assert (date(2027, 1, 21), time(21), time(23, 59)) in closed  # open till 21:00 that Thursday
     assert (date(2027, 1, 20), time(17), time(23, 59)) in closed  # the usual 17:00 the day before
+
+
+def test_contacts_never_reach_a_feed(ref, borough, sessions) -> None:
+    from scheduler.feeds.service import FeedService
+
+    org = ref.organisation(borough.pantry_id)
+    contact = ContactDraft("Ana Silva", "Chair", "ana.silva@example.org", "020 8000 0000")
+    ref.edit_organisation(org.id, org.version, replace(org.draft, contacts=(contact,), notes="Key safe 1234"))
+    book_pantry(sessions, borough)
+    feeds = FeedService(sessions).build_all()
+    text = b"".join(f.content for f in feeds).decode("utf-8")
+    assert "Food pantry" in text
+    for secret in ("Ana Silva", "ana.silva@example.org", "020 8000 0000", "Key safe"):
+        assert secret not in text
