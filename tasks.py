@@ -113,7 +113,9 @@ def main(argv: list[str]) -> int:
         ensure_test_tools()
     python = ensure_venv()
     if command == "run":
-        return subprocess.call([str(python), "-m", "desktop_app", *rest], cwd=ROOT)
+        # The README promises the demo borough on first start: answer the app's first-start question so.
+        env = {**os.environ, "HUBSCHED_FIRST_START": os.environ.get("HUBSCHED_FIRST_START", "demo")}
+        return subprocess.call([str(python), "-m", "desktop_app", *rest], cwd=ROOT, env=env)
     ensure_icaljs()
     if "--fast" in rest:
         rest = [arg for arg in rest if arg != "--fast"] + ["-m", "not slow"]

@@ -1,8 +1,8 @@
 """GUI composition root: QApplication, database, services, settings, main window.
 
-Owns: start-up of the desktop app. Opens (and creates or upgrades) the database, loads the demo borough
-into an empty one on first start, builds the services once and hands them to the window. A database
-that cannot be opened is reported in a dialog, never as a traceback.
+Owns: start-up of the desktop app. Opens (and creates or upgrades) the database, asks on first start
+whether to explore the demo borough or start an empty one, builds the services once and hands them to
+the window. A database that cannot be opened is reported in a dialog, never as a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desktop_app.first_start import OWN, answer_first_start
 from desktop_app.main_window import MainWindow
 from desktop_app.services import AppServices, connect
 from desktop_app.settings import AppSettings
@@ -38,11 +39,16 @@ def run(url: str, operator: str) -> int:
     app.setApplicationName("Hub Scheduler")
     app.setOrganizationName("Hub Scheduler")
     settings = AppSettings(QSettings())
+    chosen: list[str] = []
     try:
-        services: AppServices = connect(choose_url(url, settings), operator)
+        services: AppServices = connect(
+            choose_url(url, settings), operator, first_start=lambda setup: chosen.append(answer_first_start(setup))
+        )
     except HubSchedError as exc:
         QMessageBox.critical(None, "Hub Scheduler", f"Cannot open the database:\n{exc}")
         return 2
     window = MainWindow(services, settings, connect=lambda new_url: connect(new_url, operator))
     window.show()
+    if chosen == [OWN]:
+        window.open_administration()  # the empty borough's checklist is at the top of that window
     return app.exec()

@@ -8,6 +8,7 @@ plan has problems. The dialog books nothing itself: the window runs the booking 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTime, QTimer
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
@@ -104,6 +106,7 @@ class BookingDialog(QDialog):
         attendance: int = 1,
         frequency: Frequency = Frequency.ONCE,
         last_date: date | None = None,
+        add_organisation: Callable[[QWidget, Callable[[OrganisationRow], None]], object] | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
@@ -174,6 +177,12 @@ class BookingDialog(QDialog):
             form.addRow(label, field)
             field.setAccessibleName(label.replace("&", "").rstrip(":"))
         form.addRow("", self.skip_breaks)
+        # A first-time caller: add their organisation without leaving the booking.
+        self.new_organisation_button = QPushButton(self.tr("&New organisation…"), self)
+        self.new_organisation_button.setVisible(add_organisation is not None)
+        if add_organisation is not None:
+            self.new_organisation_button.clicked.connect(lambda: add_organisation(self, self._organisation_added))
+        form.insertRow(1, "", self.new_organisation_button)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -209,6 +218,12 @@ class BookingDialog(QDialog):
         self.frequency.currentIndexChanged.connect(self._update_enabled)
         self._update_enabled()
         self.check()
+
+    def _organisation_added(self, organisation: OrganisationRow) -> None:
+        label = f"{organisation.name} ({SECTOR_LABELS.get(organisation.sector, organisation.sector)})"
+        self.organisation.addItem(label, organisation.id)
+        select_data(self.organisation, organisation.id)
+        self.title_edit.setFocus()
 
     def _update_enabled(self) -> None:
         frequency = Frequency(self.frequency.currentData())

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.admin.menu import install_borough_actions, new_organisation_callback
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog, pydate, qdate
 from desktop_app.calendar_view import CalendarView, Column
 from desktop_app.commands import (
@@ -310,6 +311,7 @@ class MainWindow(QMainWindow):
 
         plan_menu = bar.addMenu(self.tr("&Plan"))
         self._action(self.tr("Plan &term…"), self.open_planning, "Ctrl+Shift+T", plan_menu)
+        install_borough_actions(self, bar, file_menu)  # Borough ▸ Administration…, File ▸ Import…/Export…
         add_learning_actions(self)  # Borough ▸ Learning, day sheet, Record attendance, File ▸ Term report
 
     # -- directory and state ----------------------------------------------------------------------------
@@ -666,6 +668,7 @@ class MainWindow(QMainWindow):
             day=day,
             start=start,
             duration_min=duration_min,
+            add_organisation=new_organisation_callback(self.services),
             parent=self,
             **extra,
         )

@@ -1,24 +1,24 @@
 """AppServices: the scheduler services one window works with, built once per database connection.
 
-Owns: opening a database (schema at head, the demo borough on first start) and wiring the services;
+Owns: opening a database (schema at head, the first-start choice: demo or an empty borough) and wiring the services;
 the composition root (app.py) and the settings dialog's "connect" use it. Holds no rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
-from resources import locate
 from scheduler.bootstrap import Services, bootstrap
 from scheduler.errors import DatabaseUnavailable, HubSchedError
 from scheduler.services.booking import BookingService
 from scheduler.services.calendar import CalendarQueries
-from scheduler.services.demo import read_demo_file
 from scheduler.services.directory import DirectoryService
+from scheduler.services.first_start import BoroughSetup
 from scheduler.services.free_rooms import FreeRoomFinder
 from scheduler.services.queries import OccurrenceQueries
 
@@ -39,16 +39,23 @@ class AppServices:
         self.engine.dispose()
 
 
-def connect(url: str, operator: str) -> AppServices:
-    """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message."""
+def connect(url: str, operator: str, first_start: Callable[[BoroughSetup], object] | None = None) -> AppServices:
+    """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message.
+
+    On a new database `first_start` decides between the demo and an empty borough of one's own
+    (desktop_app.first_start asks); without it the demo is loaded, as before.
+    """
     try:
         engine = db.make_engine(url)
         if not db.is_current(engine):
             db.upgrade(engine)
         sessions = db.make_session_factory(engine)
         wired = bootstrap(sessions, operator)
-        if wired.directory.is_empty():
-            wired.demo.load(read_demo_file(locate("demo/borough.yaml")))
+        if wired.setup.needs_choice():
+            if first_start is None:
+                wired.setup.load_demo()
+            else:
+                first_start(wired.setup)
     except db.DatabaseUrlError as exc:
         raise DatabaseUnavailable(str(exc)) from None
     except SQLAlchemyError as exc:

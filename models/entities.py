@@ -27,7 +27,9 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,6 +80,13 @@ request_teams = Table(
     Column("team_id", ForeignKey("teams.id", ondelete="RESTRICT"), primary_key=True),
 )
 
+team_organisations = Table(
+    "team_organisations",
+    Base.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
 series_teams = Table(
     "series_teams",
     Base.metadata,
@@ -106,12 +115,19 @@ class Hub(Base):
     postcode: Mapped[str] = mapped_column(String(12), default="")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
     rooms: Mapped[list[Room]] = relationship(back_populates="hub", order_by="Room.name")
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="hub",
         cascade="all, delete-orphan",
         order_by="(OpeningHours.weekday, OpeningHours.opens)",
+    )
+    exceptions: Mapped[list[OpeningException]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan", order_by="OpeningException.first_day"
     )
 
 
@@ -133,6 +149,35 @@ class OpeningHours(Base):
     hub: Mapped[Hub] = relationship(back_populates="opening_hours")
 
 
+class OpeningException(Base):
+    """Different hours over a date range (late opening, winter hours), or closed when no times are given.
+
+    `weekday` limits the exception to one weekday in the range (every Thursday in December); None means
+    every day of the range. The window replaces that day's usual windows.
+    """
+
+    __tablename__ = "opening_exceptions"
+    __table_args__ = (
+        CheckConstraint("first_day <= last_day", name="days_ordered"),
+        CheckConstraint("weekday IS NULL OR weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint(
+            "(opens IS NULL AND closes IS NULL) OR (opens IS NOT NULL AND closes IS NOT NULL AND opens < closes)",
+            name="time_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    opens: Mapped[time | None] = mapped_column(Time)
+    closes: Mapped[time | None] = mapped_column(Time)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    hub: Mapped[Hub] = relationship(back_populates="exceptions")
+
+
 class Room(Base):
     __tablename__ = "rooms"
     __table_args__ = (
@@ -146,6 +191,11 @@ class Room(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     step_free: Mapped[bool] = mapped_column(Boolean, default=True)
     bookable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A retired room keeps its history but takes no new bookings and is left out of allocation.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
     hub: Mapped[Hub] = relationship(back_populates="rooms")
     facilities: Mapped[list[Facility]] = relationship(secondary=room_facilities, order_by="Facility.key")
@@ -158,6 +208,33 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(160), unique=True)
     sector: Mapped[Sector] = mapped_column(str_enum(Sector, "sector"))
     contact: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    default_priority: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
+    # Set when this organisation was merged into another; it is then inactive and owns nothing.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+
+
+class Contact(Base):
+    """A person at an organisation the hub team may call. Never shown in any feed."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
 
 
 class Team(Base):
@@ -168,6 +245,12 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
+
+    organisations: Mapped[list[Organisation]] = relationship(secondary=team_organisations, order_by="Organisation.name")
 
 
 class Term(Base):
@@ -182,10 +265,16 @@ class Term(Base):
     size_source: Mapped[SizeSource] = mapped_column(
         str_enum(SizeSource, "size_source"), default=SizeSource.REQUESTED, server_default=SizeSource.REQUESTED.value
     )
+    # The term this one follows: allocation keeps what it can of that term's placements (stability).
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
     breaks: Mapped[list[TermBreak]] = relationship(
         back_populates="term", cascade="all, delete-orphan", order_by="TermBreak.first_day"
     )
+    follows: Mapped[Term | None] = relationship(remote_side="Term.id")
 
 
 class TermBreak(Base):
@@ -232,6 +321,7 @@ class Request(Base):
         str_enum(RequestStatus, "request_status"), default=RequestStatus.PENDING
     )
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -24,10 +24,12 @@ from scheduler.services.closures import ClosureService
 from scheduler.services.common import now_utc
 from scheduler.services.demo import DemoService
 from scheduler.services.directory import DirectoryService
+from scheduler.services.first_start import BoroughSetup
 from scheduler.services.free_rooms import FreeRoomFinder
 from scheduler.services.learning import LearningService
 from scheduler.services.overview import OverviewService
 from scheduler.services.queries import OccurrenceQueries
+from scheduler.services.reference import ReferenceService
 from scheduler.services.requests import RequestService
 
 
@@ -50,12 +52,15 @@ class Services:
     free_rooms: FreeRoomFinder
     attendance: AttendanceService
     learning: LearningService
+    reference: ReferenceService
+    setup: BoroughSetup
 
 
 def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc) -> Services:
     """Wire the services. Nothing is opened or queried here: the engine is the caller's."""
     booking = BookingService(sessions, operator, clock=clock)
     allocation = AllocationService(sessions, booking)
+    demo = DemoService(sessions, booking)
     return Services(
         sessions=sessions,
         operator=operator,
@@ -64,7 +69,7 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         allocation=allocation,
         allocation_undo=AllocationUndo(sessions, allocation, booking),
         closures=ClosureService(sessions, booking),
-        demo=DemoService(sessions, booking),
+        demo=demo,
         directory=DirectoryService(sessions),
         overview=OverviewService(sessions),
         occurrences=OccurrenceQueries(sessions),
@@ -72,4 +77,6 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         free_rooms=FreeRoomFinder(sessions),
         attendance=AttendanceService(sessions, operator, clock),
         learning=LearningService(sessions, operator, clock=clock),
+        reference=ReferenceService(sessions, operator, clock),
+        setup=BoroughSetup(sessions, demo, booking),
     )

@@ -27,7 +27,9 @@ from resources import locate
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
 from scheduler.commands import attendance as attendance_commands
+from scheduler.commands import reference as reference_commands
 from scheduler.commands import report as report_commands
+from scheduler.commands import spreadsheets as spreadsheet_commands
 from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
 from scheduler.feeds import commands as feed_commands
 from scheduler.services.booking import NewBooking
@@ -37,7 +39,14 @@ from scheduler.services.queries import OccurrenceQueries
 
 EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
-COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands, attendance_commands, report_commands)
+COMMAND_GROUPS: tuple[CommandGroup, ...] = (
+    allocate_commands,
+    feed_commands,
+    attendance_commands,
+    report_commands,
+    reference_commands,
+    spreadsheet_commands,
+)
 GuiLauncher = Callable[[str, str], int]
 
 
@@ -94,8 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
     db_commands.add_parser("upgrade", help="create or upgrade the schema to the latest version")
 
-    commands.add_parser("hubs", help="list hubs and their rooms")
-
     occurrences = commands.add_parser("occurrences", help="list sessions between two dates")
     occurrences.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE")
     occurrences.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE")
@@ -146,20 +153,6 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
             f"{summary.organisations} organisations, {summary.series} series ({summary.sessions} sessions), "
             f"{summary.requests} requests"
         )
-        return 0
-    if args.command == "hubs":
-        hubs = DirectoryService(context.sessions).hubs()
-        if not hubs:
-            print("no hubs yet: run `hubsched demo` to load the demo borough")
-            return 0
-        for hub in hubs:
-            print(f"{hub.name} — {hub.address} {hub.postcode}")
-            for room in hub.rooms:
-                extras = ", ".join(room.facilities)
-                print(
-                    f"  {room.name:<28} {room.capacity:>4} people  "
-                    f"{'step-free' if room.step_free else 'steps':<9} {extras}"
-                )
         return 0
     if args.command == "occurrences":
         return _occurrences(args, context)
@@ -259,6 +252,7 @@ def main(
         if launch_gui is None:
             return _fail("the desktop app is not available from this entry point; give a command")
         return launch_gui(url, operator)
+    context: CommandContext | None = None
     try:
         context = CommandContext(url, operator)
         context.pdf_renderer = pdf_renderer
@@ -276,6 +270,9 @@ def main(
         # at /dev/null so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if context is not None:
+            context.engine.dispose()  # close pooled connections now, not whenever they are collected
 
 
 def _first_line(exc: DBAPIError) -> str:

@@ -58,3 +58,27 @@ class InvalidRequest(InvalidInput):
 
 class RoomUnsuitable(BookingRefused):
     """The room lacks what the session needs: it is not bookable, or lacks a facility or step-free access."""
+
+
+class InvalidReference(InvalidInput):
+    """A hub, room, organisation, team or term form has problems; `fields` maps field name to sentence."""
+
+    def __init__(self, fields: dict[str, str]):
+        self.fields = dict(fields)
+        super().__init__("; ".join(self.fields.values()))
+
+
+class NeedsConfirmation(HubSchedError):
+    """A change would affect booked sessions: `affected` lists them; repeat with confirm=True to go ahead."""
+
+    def __init__(self, what: str, affected: list[str]):
+        self.what = what
+        self.affected = tuple(affected)
+        shown = "; ".join(self.affected[:5]) + (
+            f"; and {len(self.affected) - 5} more" if len(self.affected) > 5 else ""
+        )
+        super().__init__(f"{what} affects {len(self.affected)} booked session(s): {shown}")
+
+
+class InUse(HubSchedError):
+    """A record cannot be deleted because sessions, requests or rooms still refer to it."""

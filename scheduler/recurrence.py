@@ -162,6 +162,9 @@ class SessionCalendar:
     opening_hours: dict[int, list[tuple[time, time]]]
     closures: Sequence[ClosureSpan] = ()
     breaks: Sequence[DateSpan] = field(default_factory=tuple)
+    # Dated exceptions to the weekly hours (late opening, winter hours, closed for the day): the windows
+    # of that date replace the weekday's.
+    dated_hours: dict[date, list[tuple[time, time]]] = field(default_factory=dict)
 
     def within_opening_hours(self, day_of_week: int, start: time, end: time) -> bool:
         return any(opens <= start and end <= closes for opens, closes in self.opening_hours.get(day_of_week, []))
@@ -188,6 +191,12 @@ class SessionCalendar:
         for moment in (start, end):
             if to_utc(day, moment).astimezone(LONDON).time() != moment:
                 return f"{moment:%H:%M} does not exist that day (clocks go forward)"
+        if day in self.dated_hours:
+            windows = self.dated_hours[day]
+            if not any(opens <= start and end <= closes for opens, closes in windows):
+                spans = ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in windows)
+                return f"outside that day's opening hours ({f'open {spans}' if spans else 'closed'})"
+            return None
         if not self.within_opening_hours(day.weekday(), start, end):
             return f"outside opening hours ({self.opening_hours_text(day.weekday())})"
         return None

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
@@ -226,7 +227,22 @@ class RequestForm(QDialog):
         self.windows[0].used.setChecked(True)
 
         form = QFormLayout()
-        self._row(form, self.tr("&Organisation:"), self.organisation, "organisation", "term")
+        organisation = QWidget(self)
+        organisation_layout = QHBoxLayout(organisation)
+        organisation_layout.setContentsMargins(0, 0, 0, 0)
+        organisation_layout.addWidget(self.organisation, 1)
+        # A group asking for the first time: add it without leaving the form.
+        self.new_organisation_button = QPushButton(self.tr("&New organisation…"), self)
+        organisation_layout.addWidget(self.new_organisation_button)
+        if self.services.engine is not None:
+            from desktop_app.admin.menu import new_organisation_callback
+
+            add = new_organisation_callback(self.services)
+            self.new_organisation_button.clicked.connect(lambda: add(self, self._organisation_added))
+        else:
+            self.new_organisation_button.hide()
+        self._row(form, self.tr("&Organisation:"), organisation, "organisation", "term")
+        self.organisation.setAccessibleName(self.tr("Organisation"))
         self._row(form, self.tr("&Title:"), self.title_edit, "title")
         self._row(form, self.tr("&Visibility:"), self.visibility)
         self._row(form, self.tr("&Public title:"), self.public_title, "public_title")
@@ -264,6 +280,11 @@ class RequestForm(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
+
+    def _organisation_added(self, organisation) -> None:
+        self.organisation.addItem(f"{organisation.name} ({organisation.sector})", organisation.id)
+        self.organisation.setCurrentIndex(self.organisation.findData(organisation.id))
+        self.title_edit.setFocus()
 
     def _connect_changes(self) -> None:
         self.suggested_size.watch(self.organisation, self.title_edit)

@@ -36,6 +36,7 @@ class PlanningServices:
 
     engine: Engine | None = None
     learning: LearningService | None = None  # sizes learned from attendance, for the request form
+    operator: str = ""  # written to the audit log (used by the request form's "New organisation…")
 
     @classmethod
     def from_app(cls, services: AppServices) -> PlanningServices:
@@ -59,4 +60,5 @@ class PlanningServices:
             undo=wired.allocation_undo,
             engine=engine,
             learning=wired.learning,
+            operator=wired.operator,
         )

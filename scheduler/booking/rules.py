@@ -34,7 +34,13 @@ from scheduler.errors import (
     RoomUnsuitable,
 )
 from scheduler.recurrence import DateSpan, Expansion, Pattern, SessionCalendar, to_local
-from scheduler.services.common import closure_spans, describe_occurrence, room_label, term_breaks_between
+from scheduler.services.common import (
+    closure_spans,
+    dated_hours,
+    describe_occurrence,
+    room_label,
+    term_breaks_between,
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,7 @@ class BookingRules:
             opening_hours=hours,
             closures=closure_spans(self._session, first, last),
             breaks=breaks,
+            dated_hours=dated_hours(room.hub, first, last),
         )
 
     def expand(

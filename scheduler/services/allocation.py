@@ -174,6 +174,8 @@ class AppliedAllocation:
 
 
 def previous_term(session: Session, term: Term) -> Term | None:
+    if term.follows is not None:  # set in Borough ▸ Administration; otherwise the latest earlier term
+        return term.follows
     return session.scalars(
         select(Term).where(Term.last_day < term.first_day).order_by(Term.last_day.desc()).limit(1)
     ).first()

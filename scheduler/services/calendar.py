@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import AuditEntry, Occurrence, OpeningHours, Room, Series
+from models.entities import AuditEntry, Occurrence, OpeningException, OpeningHours, Room, Series
 from models.types import Frequency
 from scheduler.errors import NotFound
 from scheduler.recurrence import WEEKDAY_NAMES, bank_holiday, to_local
@@ -106,6 +106,25 @@ class CalendarQueries:
                 )
             ):
                 hours.setdefault((hub_id, weekday), []).append((opens, closes))
+            # Dated exceptions (late opening, closed for the day) replace a date's usual windows.
+            dated: dict[tuple[int, date], list[tuple[time, time]]] = {}
+            for hub_id, ex_first, ex_last, weekday, opens, closes in session.execute(
+                select(
+                    OpeningException.hub_id, OpeningException.first_day, OpeningException.last_day,
+                    OpeningException.weekday, OpeningException.opens, OpeningException.closes,
+                )
+                .where(
+                    OpeningException.hub_id.in_({hub for _, hub, _ in rooms}),
+                    OpeningException.first_day <= last,
+                    OpeningException.last_day >= first,
+                )
+                .order_by(OpeningException.id)
+            ):  # fmt: skip
+                on = max(first, ex_first)
+                while on <= min(last, ex_last):
+                    if weekday is None or weekday == on.weekday():
+                        dated[(hub_id, on)] = [] if opens is None else [(opens, closes)]
+                    on += timedelta(days=1)
             closures = closure_spans(session, first, last)
             day = first
             while day <= last:
@@ -120,7 +139,8 @@ class CalendarQueries:
                         spans.append(BlockedSpan(room_id, day, DAY_START, DAY_END, "closed", "Not bookable"))
                         continue
                     cursor = DAY_START
-                    for opens, closes in sorted(hours.get((hub_id, day.weekday()), [])):
+                    windows = dated.get((hub_id, day), hours.get((hub_id, day.weekday()), []))
+                    for opens, closes in sorted(windows):
                         if opens > cursor:
                             spans.append(BlockedSpan(room_id, day, cursor, opens, "closed", "Hub closed"))
                         cursor = max(cursor, closes)

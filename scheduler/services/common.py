@@ -8,13 +8,13 @@ Must not import: desktop_app, PySide6.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.entities import AuditEntry, Closure, Occurrence, Room, Series, Term
+from models.entities import AuditEntry, Closure, Hub, Occurrence, Room, Series, Term
 from models.types import ClosureScope
 from scheduler.recurrence import ClosureSpan, DateSpan, to_local
 
@@ -38,6 +38,18 @@ def closure_spans(session: Session, first: date, last: date) -> list[ClosureSpan
         )
         for c in rows
     ]
+
+
+def dated_hours(hub: Hub, first: date, last: date) -> dict[date, list]:
+    """The hub's opening-hour exceptions on each date from `first` to `last` they cover (the last one wins)."""
+    out: dict[date, list] = {}
+    for exception in hub.exceptions:
+        day = max(first, exception.first_day)
+        while day <= min(last, exception.last_day):
+            if exception.weekday is None or exception.weekday == day.weekday():
+                out[day] = [] if exception.opens is None else [(exception.opens, exception.closes)]
+            day += timedelta(days=1)
+    return out
 
 
 def term_breaks_between(session: Session, first: date, last: date) -> list[DateSpan]:

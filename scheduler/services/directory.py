@@ -129,7 +129,10 @@ class DirectoryService:
         with self._sessions() as session:
             return [
                 OrganisationRow(o.id, o.name, str(o.sector))
-                for o in session.scalars(select(Organisation).order_by(Organisation.name))
+                # An organisation merged into another owns nothing any more: it is not offered for booking.
+                for o in session.scalars(
+                    select(Organisation).where(Organisation.merged_into_id.is_(None)).order_by(Organisation.name)
+                )
             ]
 
     def facility_names(self) -> list[str]:
