@@ -147,7 +147,10 @@ class BookingRules:
         """
         calendar = self.calendar(room, pattern.first_date, pattern.last_date, term=term, skip_breaks=skip_breaks)
         where = room_label(room)
-        if not calendar.within_opening_hours(pattern.weekday, pattern.start, pattern.end):
+        # A regular series must fit the weekly hours; a one-off on a date with its own hours (a late opening)
+        # is judged by that date's hours alone, below.
+        dated = once and pattern.first_date in calendar.dated_hours
+        if not dated and not calendar.within_opening_hours(pattern.weekday, pattern.start, pattern.end):
             message = (
                 f"{title} {pattern.start:%H:%M}–{pattern.end:%H:%M} is outside opening hours: "
                 f"{room.hub.name} is {calendar.opening_hours_text(pattern.weekday)}"

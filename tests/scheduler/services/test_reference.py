@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import AuditEntry, Contact, Occurrence, Request, Room, Series
 from models.types import Frequency, Sector
-from scheduler.errors import InUse, InvalidReference, NeedsConfirmation, NotFound, StaleEdit
+from scheduler.errors import InUse, InvalidReference, NeedsConfirmation, NotFound, OutsideOpeningHours, StaleEdit
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.reference import (
     BreakDraft,
@@ -405,6 +405,18 @@ def test_a_dated_exception_is_a_booking_rule(ref, borough, sessions) -> None:
         (date(2027, 1, 29), "outside that day's opening hours (open 09:00–13:00)"),
     ]
     assert result.sessions == 3
+
+
+def test_a_late_opening_lets_a_one_off_use_the_extra_hours_and_a_move_too(ref, borough, sessions) -> None:
+    """The civic hub closes at 17:00 on Fridays; on Fri 22 Jan 2027 it opens late, until 20:00."""
+    hub = ref.hub(borough.civic_id)
+    late = (HoursException(date(2027, 1, 22), date(2027, 1, 22), None, time(9), time(20), note="Late opening"),)
+    ref.edit_hub(hub.id, hub.version, replace(hub.draft, exceptions=late))
+    booking = BookingService(sessions, "t")
+    evening = NewBooking(borough.hall_id, borough.pantry_id, "Evening pantry", date(2027, 1, 22), time(18), 60)
+    assert booking.book(evening).sessions == 1
+    with pytest.raises(OutsideOpeningHours, match="outside opening hours"):  # any other Friday: weekly hours
+        booking.book(replace(evening, first_date=date(2027, 1, 29)))
 
 
 def test_the_term_a_term_follows_is_the_one_allocation_keeps_stable_against(ref, borough, sessions) -> None:
