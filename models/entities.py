@@ -428,3 +428,23 @@ class FeedToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class ClosureSession(Base):
+    """What a closure did to one session it displaced: moved it (from where, when) or cancelled it.
+
+    Kept so that the closure can be undone, edited or removed later (its cancelled sessions restored where
+    they are still free).
+    """
+
+    __tablename__ = "closure_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closure_id: Mapped[int] = mapped_column(ForeignKey("closures.id", ondelete="CASCADE"), index=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id", ondelete="CASCADE"), index=True)
+    effect: Mapped[str] = mapped_column(String(12))  # "moved" or "cancelled"
+    was_room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    was_start_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    was_end_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    occurrence: Mapped[Occurrence] = relationship()
