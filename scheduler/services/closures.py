@@ -312,7 +312,10 @@ class ClosureService:
             .order_by(Occurrence.start_utc)
         )
         found = []
+        now = self._booking.clock()
         for occurrence in session.scalars(query):
+            if occurrence.end_utc <= now:
+                continue  # sessions already past are never rewritten
             start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
             if span.covers(occurrence.room_id, occurrence.room.hub_id, start.date(), start.time(), end.time()):
                 found.append(occurrence)
@@ -593,6 +596,8 @@ class ClosureService:
                 raise NotFound(f"no closure with id {closure_id}")
             where, reason = self._where(closure), closure.reason
             effects = list(session.scalars(select(ClosureSession).where(ClosureSession.closure_id == closure_id)))
+            for effect in effects:
+                session.delete(effect)
             session.delete(closure)
             session.flush()
             restored, not_restored = 0, []
@@ -607,9 +612,6 @@ class ClosureService:
                         continue
                     self._booking.restore_within(session, occurrence.series, [occurrence])
                     restored += 1
-            for effect in effects:
-                if effect in session:
-                    session.delete(effect)
             audit(
                 session,
                 self._operator,

@@ -314,16 +314,16 @@ class RehomingSearch:
             [r for r in suitable if not self._calendars[r.id].blocked(need.day, start_t, end_t, skip_breaks=False)],
         )
         if not nearest:
-            # No room anywhere suits it: let the gate say what the largest open room lacks.
-            largest = max(self._rooms, key=lambda r: r.capacity, default=None)
-            if largest is not None:
+            # No open room suits it: let the gate say what is wrong with the nearest that suits it (closed),
+            # or, when none suits it anywhere, with the largest room.
+            rooms = self._by_distance(need, suitable) or sorted(self._rooms, key=lambda r: -r.capacity)
+            if rooms:
                 problems = self._gate.problems(
-                    [need.proposed(largest.id, need.day, need.start)], ignore=self._displaced_ids
+                    [need.proposed(rooms[0].id, need.day, need.start)], ignore=self._displaced_ids
                 )
                 self.gate_checks += 1
-                sentences.append(
-                    "No room in the borough suits it: " + "; ".join(p.message for p in problems if p.rule) + "."
-                )
+                lead = "Every room that suits it is closed then" if suitable else "No room in the borough suits it"
+                sentences.append(f"{lead}: " + "; ".join(p.message for p in problems) + ".")
                 rules += [p.rule for p in problems]
         else:
             room = nearest[0]
