@@ -1,0 +1,103 @@
+"""Closing Hainault Hub for two weeks in the planning window: plan, choose an alternative, the relaxation,
+confirm, apply, undo, redo, edit the reason, remove and restore — on the demo borough with Spring 2027
+allocated."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from models.types import ClosureScope
+from tests.desktop_app.planning.conftest import screenshot
+
+
+@pytest.fixture
+def allocated(planning_services, spring) -> None:
+    allocation = planning_services.allocation
+    allocation.apply(allocation.preview(spring, time_limit=5))
+
+
+def hainault_sessions(demo_services) -> list[tuple[date, str, str, str]]:
+    rows = demo_services.occurrences.between(date(2027, 2, 1), date(2027, 2, 12), include_cancelled=True)
+    wanted = {
+        "Lunch club",
+        "Warm space (Hainault)",
+        "Tenants' association meeting",
+        "Money and benefits check (Hainault)",
+    }
+    return sorted((r.start_local.date(), r.title, r.hub, r.status) for r in rows if r.title in wanted)
+
+
+@pytest.mark.slow
+def test_close_hainault_choose_apply_undo_redo_edit_remove(
+    qtbot, qtmodeltester, allocated, planning, demo_services, prompts
+) -> None:
+    panel = planning.closures
+    planning.tabs.setCurrentWidget(panel)
+    before = hainault_sessions(demo_services)
+    panel.scope.setCurrentIndex(panel.scope.findData(ClosureScope.HUB.value))
+    panel.hub.setCurrentIndex(panel.hub.findText("Hainault Hub"))
+    panel.first_day.setDate(QDate(2027, 2, 1))
+    panel.last_day.setDate(QDate(2027, 2, 12))
+    qtbot.keyClicks(panel.reason, "Roof repairs")
+    with qtbot.waitSignal(panel.plan_ready, timeout=60_000) as ready:
+        qtbot.mouseClick(panel.plan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.idle and panel.apply_button.isEnabled())
+    plan = ready.args[0]
+    qtmodeltester.check(panel.rehoming)
+    assert len(plan) == 6 and sum(r.found for r in plan) == 5
+    tenants = next(i for i, r in enumerate(plan) if r.title == "Tenants' association meeting")
+    assert "accepts only Hainault Hub" in plan[tenants].reason
+
+    # The reason is shown for the selected session, with the relaxation as one button.
+    panel.rehoming_table.selectRow(tenants)
+    assert "accepts only Hainault Hub" in panel.reason_label.text()
+    assert panel.relax_button.isEnabled() and "Ilford Civic Hub" in panel.relax_button.text()
+    screenshot(panel, "closure-plan")
+    # Choose another alternative for the first warm space (its second), and keep the tenants cancelled.
+    warm = next(i for i, r in enumerate(plan) if r.title == "Warm space (Hainault)")
+    panel.rehoming_table.selectRow(warm)
+    assert panel.choice.count() == len(plan[warm].options) + 1
+    panel.choice.setCurrentIndex(1)
+    panel.choice.activated.emit(1)
+    assert panel.plan[warm].chosen == plan[warm].alternatives[1]
+    # A new reason keeps the plan (and the choice).
+    qtbot.keyClicks(panel.reason, " and gutters")
+    assert panel.plan is not None and panel.plan[warm].chosen == plan[warm].alternatives[1]
+
+    with qtbot.waitSignal(panel.closure_added):
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert not prompts.errors
+    question = prompts.questions[-1]
+    assert "These move:" in question and "These are cancelled:" in question and "Tenants' association" in question
+    applied = hainault_sessions(demo_services)
+    assert applied != before
+    assert next(s for s in applied if s[1] == "Tenants' association meeting")[3] == "cancelled"
+    assert panel.undo_button.isEnabled()
+
+    panel.undo_button.click()
+    assert hainault_sessions(demo_services) == before
+    assert not any(r.reason == "Roof repairs and gutters" for r in panel.closures.rows())
+    panel.redo_button.click()
+    assert hainault_sessions(demo_services) == applied
+    assert not prompts.errors
+
+    # Edit the reason of the stored closure: nothing else changes.
+    row = next(i for i, r in enumerate(panel.closures.rows()) if r.reason == "Roof repairs and gutters")
+    panel.closure_table.selectRow(row)
+    assert panel.load_selected()
+    panel.reason.setText("Roof repairs (contractor delayed)")
+    assert panel.edit_selected() is not None
+    assert any(r.reason == "Roof repairs (contractor delayed)" for r in panel.closures.rows())
+    assert hainault_sessions(demo_services) == applied
+
+    # Remove it and restore the tenants' meeting.
+    row = next(i for i, r in enumerate(panel.closures.rows()) if r.reason == "Roof repairs (contractor delayed)")
+    panel.closure_table.selectRow(row)
+    assert panel.remove_selected()
+    assert "restore 1 of the 1 session(s)" in prompts.questions[-1]
+    restored = hainault_sessions(demo_services)
+    assert next(s for s in restored if s[1] == "Tenants' association meeting")[2:] == ("Hainault Hub", "confirmed")
+    assert not prompts.errors
