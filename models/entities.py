@@ -448,3 +448,44 @@ class ClosureSession(Base):
     was_end_utc: Mapped[datetime] = mapped_column(UTCDateTime())
 
     occurrence: Mapped[Occurrence] = relationship()
+
+
+class OrganisationContact(Base):
+    """A person the hub team may write to about an organisation's bookings (never shown in public feeds)."""
+
+    __tablename__ = "organisation_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(200))
+    receives_notices: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Notice(Base):
+    """One message to one organisation about one change, in the outbox until it is sent or discarded.
+
+    `state`: queued, sending (claimed by a sender; if the app stopped there it may or may not have gone),
+    sent (with the server's reply), failed (with the reason) or discarded.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_state", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipients: Mapped[str] = mapped_column(Text, default="")  # comma-separated addresses
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    server_reply: Mapped[str] = mapped_column(Text, default="")
+    failure: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    organisation: Mapped[Organisation] = relationship()

@@ -24,6 +24,7 @@ from scheduler.services.common import now_utc
 from scheduler.services.demo import DemoService
 from scheduler.services.directory import DirectoryService
 from scheduler.services.free_rooms import FreeRoomFinder
+from scheduler.services.outbox import OutboxService
 from scheduler.services.overview import OverviewService
 from scheduler.services.queries import OccurrenceQueries
 from scheduler.services.requests import RequestService
@@ -46,6 +47,7 @@ class Services:
     occurrences: OccurrenceQueries
     calendar: CalendarQueries
     free_rooms: FreeRoomFinder
+    outbox: OutboxService
 
 
 def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc) -> Services:
@@ -66,4 +68,5 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         occurrences=OccurrenceQueries(sessions),
         calendar=CalendarQueries(sessions),
         free_rooms=FreeRoomFinder(sessions),
+        outbox=OutboxService(sessions, clock=clock),
     )

@@ -26,6 +26,7 @@ from resources import locate
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
 from scheduler.commands import closures as closure_commands
+from scheduler.commands import outbox as outbox_commands
 from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
 from scheduler.feeds import commands as feed_commands
 from scheduler.services.booking import NewBooking
@@ -35,7 +36,7 @@ from scheduler.services.queries import OccurrenceQueries
 
 EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
-COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, closure_commands, feed_commands)
+COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, closure_commands, feed_commands, outbox_commands)
 GuiLauncher = Callable[[str, str], int]
 
 

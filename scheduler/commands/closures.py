@@ -63,6 +63,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         )
         sub.add_argument("--apply", action="store_true", help="apply closure and plan (otherwise only the plan)")
         sub.add_argument("--json", action="store_true", help="print the plan as JSON")
+        sub.add_argument("--no-notify", action="store_true", help="with --apply: queue no notices in the outbox")
 
     add = actions.add_parser("add", help="plan (and with --apply, add) a closure")
     plan_options(add, True)
@@ -212,6 +213,9 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     applied: AddedClosure | None = None
     if args.apply:
         applied = closures.edit(editing, draft, plan) if editing is not None else closures.add(draft, plan)
+        if not args.no_notify and (applied.moved or applied.cancelled):
+            notices = context.services.outbox.queue_closure(applied.closure_id)
+            print(f"{len(notices)} notice(s) queued in the outbox (`hubsched outbox list`)", file=sys.stderr)
     if args.json:
         out = plan_as_json(plan) | {
             "seconds": round(figures.seconds, 3) if figures and plan else None,
