@@ -128,6 +128,7 @@ class SmtpTransport:
         message = letter.message(self._settings.sender)
         smtp = self._smtp
         try:
+            smtp.ehlo_or_helo_if_needed()
             code, reply = smtp.mail(self._settings.sender)
             if code != 250:
                 raise DeliveryFailed(f"the server refused the sender: {code} {reply.decode(errors='replace')}")
