@@ -309,6 +309,9 @@ class MainWindow(QMainWindow):
 
         plan_menu = bar.addMenu(self.tr("&Plan"))
         self._action(self.tr("Plan &term…"), self.open_planning, "Ctrl+Shift+T", plan_menu)
+        from desktop_app.outbox_window import add_outbox_actions  # Borough ▸ Outbox… (issue 13)
+
+        add_outbox_actions(bar, self)
 
     # -- directory and state ----------------------------------------------------------------------------
 

@@ -69,9 +69,9 @@ class ApplyClosureCommand(QUndoCommand):
     since; the message says what.
     """
 
-    def __init__(self, panel: ClosuresPanel, service: ClosureService, added: AddedClosure):
+    def __init__(self, panel: ClosuresPanel, service: ClosureService, added: AddedClosure, notices: list[int]):
         super().__init__(panel.tr("Add closure ({reason})").format(reason=added.draft.reason if added.draft else ""))
-        self.panel, self.service, self.added = panel, service, added
+        self.panel, self.service, self.added, self.notices = panel, service, added, notices
         self.undone = None
         self._pushed = False
 
@@ -79,10 +79,19 @@ class ApplyClosureCommand(QUndoCommand):
         if not self._pushed:  # the push of a change already made
             self._pushed = True
             return
-        self._guarded(lambda: setattr(self, "added", self.service.add(self.undone.draft, list(self.undone.plan))))
+
+        def again() -> None:
+            self.added = self.service.add(self.undone.draft, list(self.undone.plan))
+            self.notices = self.panel._queue_notices(self.added)
+
+        self._guarded(again)
 
     def undo(self) -> None:
-        self._guarded(lambda: setattr(self, "undone", self.service.undo(self.added)))
+        def back() -> None:
+            self.undone = self.service.undo(self.added)
+            self.panel._discard_notices(self.notices)
+
+        self._guarded(back)
 
     def _guarded(self, work) -> None:
         try:
@@ -437,8 +446,9 @@ class ClosuresPanel(QWidget):
                 moved=added.moved, cancelled=added.cancelled
             )
         )
+        notices = self._queue_notices(added)
         if self.editing is None:
-            self.undo_stack.push(ApplyClosureCommand(self, self.services.closures, added))
+            self.undo_stack.push(ApplyClosureCommand(self, self.services.closures, added, notices))
         self.editing = None
         self.plan, self._planned_for = None, None
         self.rehoming.set_rows([])
@@ -446,6 +456,28 @@ class ClosuresPanel(QWidget):
         self.reload()
         self.closure_added.emit(added)
         return added
+
+    def _queue_notices(self, added: AddedClosure) -> list[int]:
+        """A notice to each organisation whose sessions the closure moved or cancelled (into the outbox)."""
+        outbox = self.services.outbox
+        if outbox is None or not (added.moved or added.cancelled):
+            return []
+        try:
+            ids = outbox.queue_closure(added.closure_id)
+        except HubSchedError as exc:
+            self.prompts.error(self, self.tr("Cannot write the notices"), str(exc))
+            return []
+        self.status.setText(
+            self.status.text() + " " + self.tr("{n} notice(s) to the groups are in the outbox.").format(n=len(ids))
+        )
+        return ids
+
+    def _discard_notices(self, ids: list[int]) -> None:
+        """Undo took the change back: notices about it that were not sent yet are discarded."""
+        outbox = self.services.outbox
+        for notice_id in ids if outbox is not None else []:
+            if outbox.get(notice_id).state == "queued":
+                outbox.discard(notice_id)
 
     # -- editing and removing ---------------------------------------------------------------------------
 

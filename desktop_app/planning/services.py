@@ -19,6 +19,7 @@ from scheduler.services.allocation import AllocationService
 from scheduler.services.allocation_undo import AllocationUndo
 from scheduler.services.closures import ClosureService
 from scheduler.services.directory import DirectoryService
+from scheduler.services.outbox import OutboxService
 from scheduler.services.overview import OverviewService
 from scheduler.services.requests import RequestService
 
@@ -32,6 +33,7 @@ class PlanningServices:
     overview: OverviewService
     feeds: FeedService
     undo: AllocationUndo
+    outbox: OutboxService | None = None  # notices after a closure is applied
 
     engine: Engine | None = None
 
@@ -55,5 +57,6 @@ class PlanningServices:
             overview=wired.overview,
             feeds=FeedService(wired.sessions),
             undo=wired.allocation_undo,
+            outbox=wired.outbox,
             engine=engine,
         )

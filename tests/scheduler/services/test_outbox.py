@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 from datetime import UTC, date, datetime, time
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import keyring
-import keyring.backend
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
 from models.entities import Closure, OrganisationContact
@@ -31,85 +25,14 @@ from scheduler.bootstrap import bootstrap
 from scheduler.notify.mail import SmtpSettings, SmtpTransport, check_connection, store_password
 from scheduler.services.booking import NewBooking
 from scheduler.services.closures import ClosureDraft
+from tests import smtp_server as smtp_helpers
 
 NOW = datetime(2027, 1, 4, 8, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[3]
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-class Recorder:
-    """Keeps every message the server accepted; refuses recipients at `refuse`; runs `after_data` hooks."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-        self.refuse: set[str] = set()
-        self.after_data = None
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-            count = len(self.messages)
-        if self.after_data is not None:
-            self.after_data(count)
-        return f"250 OK queued as {count}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    recorder = Recorder()
-
-    def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = auth_data.login == b"hubs" and auth_data.password == b"s3cret"
-        return AuthResult(success=ok)
-
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=_free_port(),
-        authenticator=authenticate,
-        auth_require_tls=False,
-    )
-    controller.start()
-    yield recorder, controller.port
-    controller.stop()
+memory_keyring = smtp_helpers.memory_keyring  # fixtures shared with the outbox window's test
+smtp_server = smtp_helpers.smtp_server
 
 
 @pytest.fixture
