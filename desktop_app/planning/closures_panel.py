@@ -344,6 +344,10 @@ class ClosuresPanel(QWidget):
     def use_undo_stack(self, stack: QUndoStack) -> None:
         """Push applied closures on `stack` (the main window's, so its Edit menu undoes them too)."""
         self.undo_stack = stack
+        stack.canUndoChanged.connect(self.undo_button.setEnabled)
+        stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        self.undo_button.setEnabled(stack.canUndo())
+        self.redo_button.setEnabled(stack.canRedo())
 
     def selected_plan_row(self) -> int:
         index = self.rehoming_table.currentIndex()

@@ -52,6 +52,9 @@ class PlanningWindow(QWidget):
         self.allocation = AllocationPanel(services, self)
         self.review = ReviewPanel(services, prompts, self, controller=controller)
         self.closures = ClosuresPanel(services, prompts, self)
+        if controller is not None:  # applied closures undo from the calendar's Edit menu too
+            self.closures.use_undo_stack(controller.stack)
+            self.closures.changed.connect(controller.changed)
         self.feeds = FeedsPanel(services, prompts, settings, self)
         self.overview = OverviewPanel(services, prompts, self)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import replace
 from datetime import date, time
@@ -214,6 +215,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     if args.apply:
         applied = closures.edit(editing, draft, plan) if editing is not None else closures.add(draft, plan)
         if not args.no_notify and (applied.moved or applied.cancelled):
+            if os.environ.get("HUBSCHED_FEED_BASE_URL"):  # where the feeds are published, for the notices' links
+                context.services.outbox.use_feed_links(os.environ["HUBSCHED_FEED_BASE_URL"])
             notices = context.services.outbox.queue_closure(applied.closure_id)
             print(f"{len(notices)} notice(s) queued in the outbox (`hubsched outbox list`)", file=sys.stderr)
     if args.json:

@@ -101,3 +101,41 @@ def test_close_hainault_choose_apply_undo_redo_edit_remove(
     restored = hainault_sessions(demo_services)
     assert next(s for s in restored if s[1] == "Tenants' association meeting")[2:] == ("Hainault Hub", "confirmed")
     assert not prompts.errors
+
+
+@pytest.mark.slow
+def test_the_calendar_s_edit_menu_undoes_an_applied_closure(qtbot, demo_services, settings, prompts) -> None:
+    from tests.desktop_app.conftest import open_window
+
+    window = open_window(qtbot, demo_services, settings, prompts)
+    planning = window.open_planning()
+    qtbot.waitExposed(planning)
+    try:
+        services = planning.services
+        services.allocation.apply(services.allocation.preview(services.allocation.term_id("Spring 2027"), time_limit=5))
+        panel = planning.closures
+        planning.tabs.setCurrentWidget(panel)
+        panel.scope.setCurrentIndex(panel.scope.findData(ClosureScope.HUB.value))
+        panel.hub.setCurrentIndex(panel.hub.findText("Hainault Hub"))
+        panel.first_day.setDate(QDate(2027, 2, 1))
+        panel.last_day.setDate(QDate(2027, 2, 12))
+        panel.reason.setText("Roof repairs")
+        before = hainault_sessions(demo_services)
+        with qtbot.waitSignal(panel.plan_ready, timeout=60_000):
+            panel.plan_rehoming()
+        qtbot.waitUntil(lambda: panel.idle)
+        with qtbot.waitSignal(panel.closure_added):
+            panel.apply()
+        applied = hainault_sessions(demo_services)
+        assert applied != before
+        assert services.outbox is not None and len(services.outbox.list(["queued"])) == 4
+        assert window.undo_action.isEnabled() and "Add closure (Roof repairs)" in window.undo_action.text()
+        window.undo_action.trigger()
+        assert hainault_sessions(demo_services) == before
+        assert services.outbox.list(["queued"]) == []  # the notices about it went with it
+        window.redo_action.trigger()
+        assert hainault_sessions(demo_services) == applied
+        assert len(services.outbox.list(["queued"])) == 4
+        assert not prompts.errors
+    finally:
+        planning.close()

@@ -201,3 +201,18 @@ def test_killed_mid_batch_and_restarted_each_message_is_delivered_exactly_once(
     assert sorted(ids) == sorted(f"<notice-{i}@hubsched.local>" for i in queued)  # each exactly once
     states = {r.id: r.state for r in closed.outbox.list()}
     assert sorted(states.values()) == ["sending"] + ["sent"] * 5
+
+
+def test_notices_carry_the_organisation_s_feed_link_and_a_reissued_link_is_a_notice(closed, borough) -> None:
+    outbox = closed.outbox
+    outbox.use_feed_links("https://feeds.redbridge.example/hubs")
+    notice = outbox.get(outbox.queue_feed_link(borough.pantry_id, "https://feeds.redbridge.example/hubs/org/new.ics"))
+    assert notice.recipients == ("chair@pantry.example",)
+    assert "https://feeds.redbridge.example/hubs/org/new.ics" in notice.body
+    with closed.sessions() as s:
+        closure = s.scalars(select(Closure)).one().id
+    again = [outbox.get(i) for i in outbox.queue_closure(closure)]
+    pantry = next(n for n in again if n.organisation == "Ilford Food Pantry")
+    assert "Your calendar feed always shows your sessions as they are now:\nhttps://feeds.redbridge.example/hubs/" in (
+        pantry.body
+    )
