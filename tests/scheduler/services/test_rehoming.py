@@ -368,3 +368,21 @@ def test_a_partial_day_closure_displaces_only_what_it_overlaps(demo_like) -> Non
     )
     plan = services.closures.plan_rehoming(lunchtime)
     assert [r.was_day for r in plan] == [date(2027, 2, 3)]
+
+
+def test_a_single_room_closure_is_a_blocked_stretch_of_that_room_only_in_the_calendar(demo_like) -> None:
+    b, services = demo_like
+    services.closures.add(
+        ClosureDraft(
+            ClosureScope.ROOM,
+            date(2027, 2, 3),
+            date(2027, 2, 3),
+            "Floor polishing",
+            room_id=b.hainault_hall_id,
+            start=time(15),
+            end=time(17),
+        )
+    )
+    spans = services.calendar.blocked([b.hainault_hall_id, b.hall_id], date(2027, 2, 3), date(2027, 2, 3))
+    closures = [(s.room_id, s.start, s.end, s.reason) for s in spans if s.kind == "closure"]
+    assert closures == [(b.hainault_hall_id, time(15), time(17), "Closed: Floor polishing")]
