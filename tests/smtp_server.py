@@ -87,3 +87,61 @@ def smtp_server():
     controller.start()
     yield recorder, controller.port
     controller.stop()
+
+
+def self_signed(folder) -> tuple[str, str]:
+    """(certificate, key) PEM files for 127.0.0.1, valid for a day."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp.crt", folder / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture(params=["starttls", "ssl"])
+def tls_server(request, tmp_path):
+    """An SMTP server that requires STARTTLS before login, or speaks SSL from the start: (recorder, port,
+    security, CA file)."""
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    recorder = Recorder()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data.login == b"hubs" and auth_data.password == b"s3cret")
+
+    options = (
+        {"tls_context": context, "require_starttls": True}
+        if request.param == "starttls"
+        else {"ssl_context": context, "auth_require_tls": False}  # all of it is TLS: aiosmtpd cannot tell
+    )
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port(), authenticator=authenticate, **options)
+    controller.start()
+    yield recorder, controller.port, request.param, cert
+    controller.stop()

@@ -31,6 +31,7 @@ def _smtp_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--user", default=env("HUBSCHED_SMTP_USER", ""), help="login (password from the keyring)")
     parser.add_argument("--sender", default=env("HUBSCHED_SMTP_SENDER", ""), help="From: address")
+    parser.add_argument("--cafile", default=env("HUBSCHED_SMTP_CAFILE", ""), help="also trust this CA (PEM)")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -54,7 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _settings(args: argparse.Namespace) -> SmtpSettings:
-    settings = SmtpSettings(args.host, args.port, args.sender, args.security, args.user)
+    settings = SmtpSettings(args.host, args.port, args.sender, args.security, args.user, cafile=args.cafile)
     settings.check()
     return settings
 

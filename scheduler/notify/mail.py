@@ -52,6 +52,7 @@ class SmtpSettings:
     security: str = "starttls"  # starttls, ssl or none
     username: str = ""
     timeout: float = 20.0
+    cafile: str = ""  # a private certificate authority to trust besides the system's (empty: system only)
 
     def check(self) -> None:
         if not self.host.strip():
@@ -94,13 +95,11 @@ class SmtpTransport:
         s = self._settings
         try:
             if s.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-                )
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls())
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self._tls())
             if s.username:
                 password = self._password if self._password is not None else load_password(s)
                 if password is None:
@@ -111,6 +110,12 @@ class SmtpTransport:
             raise DeliveryFailed(f"cannot use the mail server {s.host}:{s.port}: {exc}") from None
         self._smtp = smtp
         return self
+
+    def _tls(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if self._settings.cafile:
+            context.load_verify_locations(cafile=self._settings.cafile)
+        return context
 
     def __exit__(self, *_exc) -> None:
         if self._smtp is not None:

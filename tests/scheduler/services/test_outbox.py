@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 memory_keyring = smtp_helpers.memory_keyring  # fixtures shared with the outbox window's test
 smtp_server = smtp_helpers.smtp_server
+tls_server = smtp_helpers.tls_server
 
 
 @pytest.fixture
@@ -216,3 +217,19 @@ def test_notices_carry_the_organisation_s_feed_link_and_a_reissued_link_is_a_not
     assert "Your calendar feed always shows your sessions as they are now:\nhttps://feeds.redbridge.example/hubs/" in (
         pantry.body
     )
+
+
+def test_starttls_and_ssl_with_a_login(closed, tls_server, memory_keyring) -> None:
+    recorder, port, security, cafile = tls_server
+    secure = SmtpSettings("127.0.0.1", port, "hubs@redbridge.example", security, "hubs", cafile=cafile)
+    store_password(secure, "s3cret")
+    with SmtpTransport(secure) as transport:
+        done = closed.outbox.send(transport)
+    assert [r.state for r in done] == ["sent", "sent"]
+    assert len(recorder.messages) == 2
+    # Without trusting the server's certificate nothing is claimed.
+    from scheduler.notify.mail import DeliveryFailed
+
+    untrusted = SmtpSettings("127.0.0.1", port, "hubs@redbridge.example", security, "hubs")
+    with pytest.raises(DeliveryFailed, match="CERTIFICATE_VERIFY_FAILED"):
+        SmtpTransport(untrusted).__enter__()
