@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -139,6 +141,19 @@ class ClosuresPanel(QWidget):
         for edit in (self.first_day, self.last_day):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("ddd d MMM yyyy")
+        self.all_day = QCheckBox(self.tr("All &day"), self)
+        self.all_day.setChecked(True)
+        self.from_time = QTimeEdit(QTime(13, 0), self)
+        self.to_time = QTimeEdit(QTime(17, 0), self)
+        hours = QHBoxLayout()
+        for widget in (self.all_day, self.from_time, QLabel("–", self), self.to_time):
+            hours.addWidget(widget)
+        hours.addStretch(1)
+        self.from_time.setAccessibleName(self.tr("Closed from"))
+        self.to_time.setAccessibleName(self.tr("Closed until"))
+        self.all_day.toggled.connect(lambda on: (self.from_time.setEnabled(not on), self.to_time.setEnabled(not on)))
+        self.from_time.setEnabled(False)
+        self.to_time.setEnabled(False)
         self.reason = QLineEdit(self)
         self.reason.setPlaceholderText(self.tr("e.g. Roof repairs (shown to the groups affected)"))
         form = QFormLayout()
@@ -154,6 +169,7 @@ class ClosuresPanel(QWidget):
             label.setBuddy(field)
             field.setAccessibleName(text.replace("&", "").rstrip(":"))
             form.addRow(label, field)
+        form.insertRow(5, self.tr("Hours:"), hours)
         self.scope.currentIndexChanged.connect(self._scope_changed)
         for signal in (
             self.scope.currentIndexChanged,
@@ -162,6 +178,9 @@ class ClosuresPanel(QWidget):
             self.first_day.dateChanged,
             self.last_day.dateChanged,
             self.reason.textChanged,
+            self.all_day.toggled,
+            self.from_time.timeChanged,
+            self.to_time.timeChanged,
         ):
             signal.connect(self._draft_changed)
 
@@ -278,6 +297,8 @@ class ClosuresPanel(QWidget):
             reason=self.reason.text(),
             hub_id=self.hub.currentData() if scope is ClosureScope.HUB else None,
             room_id=self.room.currentData() if scope is ClosureScope.ROOM else None,
+            start=None if self.all_day.isChecked() else self.from_time.time().toPython(),
+            end=None if self.all_day.isChecked() else self.to_time.time().toPython(),
         )
 
     def _draft_changed(self, *_args) -> None:
@@ -505,6 +526,10 @@ class ClosuresPanel(QWidget):
             self.room.setCurrentIndex(self.room.findData(row.room_id))
         self.first_day.setDate(_qdate(row.first_day))
         self.last_day.setDate(_qdate(row.last_day))
+        self.all_day.setChecked(row.start is None)
+        if row.start is not None and row.end is not None:
+            self.from_time.setTime(QTime(row.start.hour, row.start.minute))
+            self.to_time.setTime(QTime(row.end.hour, row.end.minute))
         self.reason.setText(row.reason)
         self._loaded = row.draft()
         self.status.setText(self.tr("Editing the closure of {where}.").format(where=row.where))

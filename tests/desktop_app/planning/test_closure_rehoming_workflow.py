@@ -4,10 +4,10 @@ allocated."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTime
 
 from models.types import ClosureScope
 from tests.desktop_app.planning.conftest import screenshot
@@ -139,3 +139,21 @@ def test_the_calendar_s_edit_menu_undoes_an_applied_closure(qtbot, demo_services
         assert not prompts.errors
     finally:
         planning.close()
+
+
+def test_a_room_closed_for_part_of_a_day_displaces_only_what_it_overlaps(qtbot, allocated, planning) -> None:
+    panel = planning.closures
+    panel.scope.setCurrentIndex(panel.scope.findData(ClosureScope.ROOM.value))
+    panel.room.setCurrentIndex(panel.room.findText("Manford Hall, Hainault Hub"))
+    panel.first_day.setDate(QDate(2027, 2, 3))
+    panel.last_day.setDate(QDate(2027, 2, 3))
+    panel.reason.setText("Floor polishing")
+    panel.all_day.setChecked(False)
+    assert panel.from_time.isEnabled()
+    panel.from_time.setTime(QTime(15, 0))
+    panel.to_time.setTime(QTime(17, 0))
+    assert panel.show_displaced() and panel.displaced.rows() == []  # lunch club ends at 14:30
+    panel.from_time.setTime(QTime(14, 0))
+    assert panel.show_displaced()
+    assert [r.title for r in panel.displaced.rows()] == ["Lunch club"]
+    assert (panel.draft().start, panel.draft().end) == (time(14), time(17))
