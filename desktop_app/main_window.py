@@ -313,6 +313,9 @@ class MainWindow(QMainWindow):
         self._action(self.tr("Plan &term…"), self.open_planning, "Ctrl+Shift+T", plan_menu)
         install_borough_actions(self, bar, file_menu)  # Borough ▸ Administration…, File ▸ Import…/Export…
         add_learning_actions(self)  # Borough ▸ Learning, day sheet, Record attendance, File ▸ Term report
+        from desktop_app.outbox_window import add_outbox_actions  # loads mail and keyring only here
+
+        add_outbox_actions(bar, self)  # Borough ▸ Outbox…
 
     # -- directory and state ----------------------------------------------------------------------------
 

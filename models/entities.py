@@ -233,6 +233,8 @@ class Contact(Base):
     role: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # The outbox writes to the contacts flagged here (none flagged: the organisation's contact email).
+    receives_notices: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
 
@@ -550,5 +552,52 @@ class FeedToken(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ClosureSession(Base):
+    """What a closure did to one session it displaced: moved it (from where, when) or cancelled it.
+
+    Kept so that the closure can be undone, edited or removed later (its cancelled sessions restored where
+    they are still free).
+    """
+
+    __tablename__ = "closure_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closure_id: Mapped[int] = mapped_column(ForeignKey("closures.id", ondelete="CASCADE"), index=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id", ondelete="CASCADE"), index=True)
+    effect: Mapped[str] = mapped_column(String(12))  # "moved" or "cancelled"
+    was_room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    was_start_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    was_end_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    occurrence: Mapped[Occurrence] = relationship()
+
+
+class Notice(Base):
+    """One message to one organisation about one change, in the outbox until it is sent or discarded.
+
+    `state`: queued, sending (claimed by a sender; if the app stopped there it may or may not have gone),
+    sent (with the server's reply), failed (with the reason) or discarded.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_state", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipients: Mapped[str] = mapped_column(Text, default="")  # comma-separated addresses
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    server_reply: Mapped[str] = mapped_column(Text, default="")
+    failure: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     organisation: Mapped[Organisation] = relationship()

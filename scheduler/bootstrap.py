@@ -27,6 +27,7 @@ from scheduler.services.directory import DirectoryService
 from scheduler.services.first_start import BoroughSetup
 from scheduler.services.free_rooms import FreeRoomFinder
 from scheduler.services.learning import LearningService
+from scheduler.services.outbox import OutboxService
 from scheduler.services.overview import OverviewService
 from scheduler.services.queries import OccurrenceQueries
 from scheduler.services.reference import ReferenceService
@@ -54,6 +55,7 @@ class Services:
     learning: LearningService
     reference: ReferenceService
     setup: BoroughSetup
+    outbox: OutboxService
 
 
 def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc) -> Services:
@@ -79,4 +81,5 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         learning=LearningService(sessions, operator, clock=clock),
         reference=ReferenceService(sessions, operator, clock),
         setup=BoroughSetup(sessions, demo, booking),
+        outbox=OutboxService(sessions, clock=clock),
     )

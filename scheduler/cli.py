@@ -27,6 +27,8 @@ from resources import locate
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
 from scheduler.commands import attendance as attendance_commands
+from scheduler.commands import closures as closure_commands
+from scheduler.commands import outbox as outbox_commands
 from scheduler.commands import reference as reference_commands
 from scheduler.commands import report as report_commands
 from scheduler.commands import spreadsheets as spreadsheet_commands
@@ -41,7 +43,9 @@ EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
 COMMAND_GROUPS: tuple[CommandGroup, ...] = (
     allocate_commands,
+    closure_commands,
     feed_commands,
+    outbox_commands,
     attendance_commands,
     report_commands,
     reference_commands,

@@ -30,7 +30,6 @@ from models.types import Sector
 from scheduler.imports import values
 from scheduler.services.reference import (
     BreakDraft,
-    ContactDraft,
     FacilityDraft,
     HoursException,
     HoursWindow,
@@ -39,6 +38,8 @@ from scheduler.services.reference import (
     RoomDraft,
     TeamDraft,
     TermDraft,
+    contact_as_line,
+    contact_from_line,
 )
 
 SECTORS = (("council", "Council service"), ("partner", "Partner"), ("resident", "Resident-led"))
@@ -308,7 +309,7 @@ class OrganisationForm(RecordForm):
         self.contacts = QPlainTextEdit(self)
         self.contacts.setTabChangesFocus(True)
         self.contacts.setMaximumHeight(70)
-        self.contacts.setPlaceholderText(self.tr("One per line: name | role | email | phone (hub team only)"))
+        self.contacts.setPlaceholderText(self.tr("One per line: name | role | email | phone | notices (hub team only)"))
         self.row(self.tr("&Name:"), self.name, "name")
         self.row(self.tr("&Sector:"), self.sector, "sector")
         self.row(self.tr("Default &priority:"), self.priority, "default_priority")
@@ -322,16 +323,13 @@ class OrganisationForm(RecordForm):
         self.priority.setValue(draft.default_priority)
         self.notes.setPlainText(draft.notes)
         self.active.setChecked(draft.active)
-        self.contacts.setPlainText(
-            "\n".join(" | ".join([c.name, c.role, c.email, c.phone]).rstrip(" |") for c in draft.contacts)
-        )
+        self.contacts.setPlainText("\n".join(contact_as_line(c) for c in draft.contacts))
 
     def draft(self) -> OrganisationDraft:
         contacts = []
         for line in self.contacts.toPlainText().splitlines():
             if line.strip():
-                parts = [p.strip() for p in line.split("|")] + ["", "", ""]
-                contacts.append(ContactDraft(*parts[:4]))
+                contacts.append(contact_from_line(line))
         return OrganisationDraft(
             self.name.text(),
             Sector(self.sector.currentData()),

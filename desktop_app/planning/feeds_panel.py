@@ -194,6 +194,8 @@ class FeedsPanel(QWidget):
         self.reload()
         link = self.link_for(int(self.organisation.currentData() or 0))
         url = link.https if link else ""
+        if url and self.services.outbox is not None:  # tell the organisation its new address
+            self.services.outbox.queue_feed_link(int(self.organisation.currentData() or 0), url)
         self.status.setText(
             self.tr("New address for {org}: {url}. Publish to make the old one stop working.").format(org=name, url=url)
         )

@@ -52,6 +52,12 @@ class PlanningWindow(QWidget):
         self.allocation = AllocationPanel(services, self)
         self.review = ReviewPanel(services, prompts, self, controller=controller)
         self.closures = ClosuresPanel(services, prompts, self)
+        base_url = str(settings.value("feeds/base_url", "") or "")
+        if services.outbox is not None and base_url:  # notices carry each organisation's published feed link
+            services.outbox.use_feed_links(base_url)
+        if controller is not None:  # applied closures undo from the calendar's Edit menu too
+            self.closures.use_undo_stack(controller.stack)
+            self.closures.changed.connect(controller.changed)
         self.feeds = FeedsPanel(services, prompts, settings, self)
         self.overview = OverviewPanel(services, prompts, self)
 

@@ -312,6 +312,8 @@ class ReviewPanel(QWidget):
             except HubSchedError as exc:
                 self.prompts.error(self, self.tr("Cannot accept this allocation"), str(exc))
                 return None
+        if self.services.outbox is not None:  # a notice to each organisation: new, moved, unchanged, unmet
+            self.services.outbox.queue_allocation(self.preview.term_name, self.preview.placements, self.preview.unmet)
         self.set_preview(None)
         self.summary.setText(
             self.tr(

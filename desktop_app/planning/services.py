@@ -20,6 +20,7 @@ from scheduler.services.allocation_undo import AllocationUndo
 from scheduler.services.closures import ClosureService
 from scheduler.services.directory import DirectoryService
 from scheduler.services.learning import LearningService
+from scheduler.services.outbox import OutboxService
 from scheduler.services.overview import OverviewService
 from scheduler.services.requests import RequestService
 
@@ -33,6 +34,7 @@ class PlanningServices:
     overview: OverviewService
     feeds: FeedService
     undo: AllocationUndo
+    outbox: OutboxService | None = None  # notices after a closure is applied
 
     engine: Engine | None = None
     learning: LearningService | None = None  # sizes learned from attendance, for the request form
@@ -58,6 +60,7 @@ class PlanningServices:
             overview=wired.overview,
             feeds=FeedService(wired.sessions),
             undo=wired.allocation_undo,
+            outbox=wired.outbox,
             engine=engine,
             learning=wired.learning,
             operator=wired.operator,

@@ -31,6 +31,7 @@ from scheduler.services.reference import (
     RoomDraft,
     TeamDraft,
     TermDraft,
+    contact_from_line,
     jsonable,
 )
 
@@ -79,9 +80,8 @@ def parse_break(text: str) -> BreakDraft:
 
 
 def _contact(text: str) -> ContactDraft:
-    """'Name|role|email|phone' (later parts optional)."""
-    parts = [p.strip() for p in text.split("|")] + ["", "", ""]
-    return ContactDraft(parts[0], parts[1], parts[2], parts[3])
+    """'Name|role|email|phone|notices' (later parts optional; 'notices' flags who the outbox writes to)."""
+    return contact_from_line(text)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -183,7 +183,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             type=_contact,
             action="append",
             metavar='"NAME|ROLE|EMAIL|PHONE"',
-            help="a contact (repeatable; on edit replaces the contacts)",
+            help="a contact 'Name|role|email|phone|notices' (repeatable; on edit replaces the contacts)",
         )
         if action == "edit":
             state = p.add_mutually_exclusive_group()

@@ -1,37 +1,35 @@
-"""ClosureService: list closures (bank holidays included), add one, and re-home the sessions it displaces.
+"""ClosureService: list closures (bank holidays included); add, edit, undo and remove one; re-home what it displaces.
 
-Owns: which live sessions a closure would displace, a re-homing plan for them computed by the allocation
-solver with every other session pinned where it is, and adding the closure together with the accepted
-plan in one transaction (displaced sessions moved where the plan found room, cancelled otherwise).
-
-Re-homing solves one week at a time: the week's displaced sessions are requests that may use their own
-request's windows on the same day (their original time preferred) in any of its acceptable hubs (their own
-hub preferred); every other live session of that week is a pinned placement, widened to the solver's
-15-minute grid so that it is never under-blocked.
+Owns: which live sessions a closure would displace (a closure of part of a day displaces only the sessions
+it overlaps), the re-homing plan for them (ranked alternatives per session from
+`scheduler.services.rehoming`, every one passed by the booking rules, and one solve choosing among them
+with everything else pinned), applying closure and plan in one transaction and remembering what it did to
+each session (`ClosureSession`), undoing that as one step, editing a closure (a new reason keeps the
+plan) and removing one (restoring the sessions it cancelled where they are still free).
 Must not import: desktop_app, PySide6.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import time as clock
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import Closure, Hub, Occurrence, Room, Series
+from models.entities import Closure, ClosureSession, Hub, Occurrence, Room, Series
 from models.types import ClosureScope, OccurrenceStatus
-from scheduler import allocation as alloc
+from scheduler.booking.rules import BookingRules, proposed_from
 from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holidays, to_local, to_utc
-from scheduler.services.allocation import closed_days, pure_room
 from scheduler.services.booking import BookingService
-from scheduler.services.common import audit, closure_spans, describe_occurrence, room_label
+from scheduler.services.common import audit, describe_occurrence, room_label
 from scheduler.services.queries import OccurrenceRow, occurrence_row
+from scheduler.services.rehoming import Alternative, RehomingSearch, choose
 
-GRID = 15
+MOVED, CANCELLED = "moved", "cancelled"
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,10 @@ class ClosureDraft:
     start: time | None = None
     end: time | None = None
 
+    def same_place_and_time(self, other: ClosureDraft) -> bool:
+        """Everything but the reason is the same (editing only the reason keeps the plan)."""
+        return replace(self, reason="") == replace(other, reason="")
+
 
 @dataclass(frozen=True)
 class ClosureRow:
@@ -56,15 +58,35 @@ class ClosureRow:
     start: time | None
     end: time | None
     reason: str
+    hub_id: int | None = None
+    room_id: int | None = None
 
     @property
     def bank_holiday(self) -> bool:
         return self.id is None
 
+    def draft(self) -> ClosureDraft:
+        return ClosureDraft(
+            ClosureScope(self.scope),
+            self.first_day,
+            self.last_day,
+            self.reason,
+            hub_id=self.hub_id,
+            room_id=self.room_id,
+            start=self.start,
+            end=self.end,
+        )
+
 
 @dataclass(frozen=True)
 class Rehoming:
-    """Where one displaced session would go (`room_id` None: nowhere free, it will be cancelled)."""
+    """Where one displaced session would go (`room_id` None: it will be cancelled).
+
+    `alternatives` are every place and time the search found for it, best first, each passed by the
+    booking rules; `relaxed` those that need the organisation to accept another hub (offered, never chosen
+    on its own); `reason` says in plain words why nothing fits and `blocking` names the rules in the way.
+    `day` is the day it would run on (its own day when it is cancelled).
+    """
 
     occurrence_id: int
     series_version: int
@@ -77,29 +99,119 @@ class Rehoming:
     start: time | None
     end: time | None
     note: str
+    alternatives: tuple[Alternative, ...] = ()
+    relaxed: tuple[Alternative, ...] = ()
+    reason: str = ""
+    blocking: tuple[str, ...] = ()
+    was_day: date | None = None
 
     @property
     def found(self) -> bool:
         return self.room_id is not None
 
+    @property
+    def options(self) -> tuple[Alternative, ...]:
+        return self.alternatives + self.relaxed
+
+    @property
+    def chosen(self) -> Alternative | None:
+        return next(
+            (
+                a
+                for a in self.options
+                if (a.room_id, a.day, a.start) == (self.room_id, self.day, self.start) and self.found
+            ),
+            None,
+        )
+
+    def choose(self, alternative: Alternative | None) -> Rehoming:
+        """This session going to `alternative` (one of its options), or cancelled when None."""
+        if alternative is None:
+            return replace(
+                self,
+                room_id=None,
+                room="",
+                start=None,
+                end=None,
+                day=self.was_day or self.day,
+                note=self.reason or "cancelled: you chose to cancel it",
+            )
+        if alternative not in self.options:
+            raise InvalidInput(f"{alternative.label} is not one of the places found for {self.title}")
+        note = f"if you {alternative.relaxation}" if alternative.relaxation else ""
+        return replace(
+            self,
+            room_id=alternative.room_id,
+            room=alternative.room,
+            start=alternative.start,
+            end=alternative.end,
+            day=alternative.day,
+            note=note,
+        )
+
+
+def accept_hub(plan: Sequence[Rehoming], hub: str) -> list[Rehoming]:
+    """The one-click relaxation: every cancelled session that would fit at `hub` goes there."""
+    taken: list[Alternative] = [r.chosen for r in plan if r.chosen is not None]
+    out = []
+    for r in plan:
+        option = next(
+            (
+                a
+                for a in r.relaxed
+                if a.hub == hub
+                and not any(
+                    t.room_id == a.room_id and t.day == a.day and t.start < a.end and a.start < t.end for t in taken
+                )
+            ),
+            None,
+        )
+        if not r.found and option is not None:
+            taken.append(option)
+            out.append(r.choose(option))
+        else:
+            out.append(r)
+    return out
+
 
 @dataclass(frozen=True)
 class AddedClosure:
+    """What applying a closure did; `undo` needs the rest."""
+
     closure_id: int
     moved: int
     cancelled: int
+    draft: ClosureDraft | None = None
+    series_versions: tuple[tuple[int, int], ...] = ()
+    restored: int = 0
+
+
+@dataclass(frozen=True)
+class UndoneClosure:
+    """An applied closure taken back: `add(draft, plan)` applies it again (redo)."""
+
+    draft: ClosureDraft
+    plan: tuple[Rehoming, ...]
+    moved_back: int
+    restored: int
+
+
+@dataclass(frozen=True)
+class RemovedClosure:
+    restored: int
+    not_restored: tuple[str, ...] = field(default=())  # each "<session>: <why not>"
+
+
+@dataclass(frozen=True)
+class RehomingFigures:
+    """How long the last plan took and how much the gate was asked (the bench reports these)."""
+
+    seconds: float
+    gate_checks: int
 
 
 def _midnight(day: date) -> datetime:
     return to_utc(day, time(0))
-
-
-def _minutes(at: time) -> int:
-    return at.hour * 60 + at.minute
-
-
-def _time(minutes: int) -> time:
-    return time(minutes // 60, minutes % 60)
 
 
 class ClosureService:
@@ -107,6 +219,7 @@ class ClosureService:
         self._sessions = sessions
         self._booking = booking
         self._operator = booking.operator
+        self.last_figures: RehomingFigures | None = None
 
     def list(self, first: date, last: date) -> list[ClosureRow]:
         """Stored closures overlapping the dates, and the bank holidays among them, by first day."""
@@ -123,6 +236,8 @@ class ClosureService:
                         c.start_local,
                         c.end_local,
                         c.reason,
+                        c.hub_id,
+                        c.room_id,
                     )
                 )
         for year in range(first.year, last.year + 1):
@@ -197,7 +312,10 @@ class ClosureService:
             .order_by(Occurrence.start_utc)
         )
         found = []
+        now = self._booking.clock()
         for occurrence in session.scalars(query):
+            if occurrence.end_utc <= now:
+                continue  # sessions already past are never rewritten
             start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
             if span.covers(occurrence.room_id, occurrence.room.hub_id, start.date(), start.time(), end.time()):
                 found.append(occurrence)
@@ -210,153 +328,111 @@ class ClosureService:
 
     # -- re-homing ---------------------------------------------------------------------------------------
 
-    def plan_rehoming(self, draft: ClosureDraft, *, time_limit: float = 5.0) -> list[Rehoming]:
-        """Where each displaced session could go, by the allocation solver with everything else pinned."""
+    def _stage(self, session: Session, span: ClosureSpan, draft: ClosureDraft, editing: int | None) -> Closure:
+        """The closure as it would be, flushed into `session` (so the booking rules see it)."""
+        closure = session.get(Closure, editing) if editing is not None else None
+        if editing is not None and closure is None:
+            raise NotFound(f"no closure with id {editing}; it may have been removed meanwhile")
+        if closure is None:
+            closure = Closure()
+            session.add(closure)
+        closure.scope = draft.scope
+        closure.hub_id = span.hub_id if draft.scope is not ClosureScope.BOROUGH else None
+        closure.room_id = draft.room_id if draft.scope is ClosureScope.ROOM else None
+        closure.first_day, closure.last_day = draft.first_day, draft.last_day
+        closure.start_local, closure.end_local = draft.start, draft.end
+        closure.reason = draft.reason.strip()
+        session.flush()
+        return closure
+
+    def plan_rehoming(
+        self, draft: ClosureDraft, *, editing: int | None = None, time_limit: float = 2.0
+    ) -> list[Rehoming]:
+        """Where each displaced session could go (ranked alternatives) and the one choice for them all.
+
+        `editing`: the stored closure this draft would replace. Nothing is written: the closure is
+        flushed so that the booking rules see it, then rolled back.
+        """
+        started = clock.perf_counter()
         with self._sessions() as session:
             span = self._check(session, draft)
             displaced = self._displaced(session, span)
-            by_week: defaultdict[date, list[Occurrence]] = defaultdict(list)
-            for occurrence in displaced:
-                day = to_local(occurrence.start_utc).date()
-                by_week[day - timedelta(days=day.weekday())].append(occurrence)
-            plan: list[Rehoming] = []
-            for monday, week in sorted(by_week.items()):
-                plan += self._rehome_week(session, span, monday, week, time_limit / max(1, len(by_week)))
-            return plan
-
-    def _rehome_week(
-        self, session: Session, span: ClosureSpan, monday: date, displaced: list[Occurrence], time_limit: float
-    ) -> list[Rehoming]:
-        sunday = monday + timedelta(days=6)
-        term = alloc.Term(monday, sunday)
-        rooms = self._rooms(session, span, monday, sunday)
-        moving = {o.id for o in displaced}
-        requests: list[alloc.Request] = []
-        existing: list[alloc.ExistingPlacement] = []
-        others = session.scalars(
-            select(Occurrence).where(
-                Occurrence.status != OccurrenceStatus.CANCELLED,
-                Occurrence.start_utc >= _midnight(monday),
-                Occurrence.start_utc < _midnight(sunday + timedelta(days=1)),
-            )
-        )
-        open_rooms = {r.id for r in rooms}
-        for other in others:
-            if other.id in moving or other.room_id not in open_rooms:
-                continue
-            start, end = to_local(other.start_utc), to_local(other.end_utc)
-            first = _minutes(start.time()) // GRID * GRID
-            last = -(-_minutes(end.time()) // GRID) * GRID
-            requests.append(
-                alloc.Request(
-                    id=f"pinned-{other.id}",
-                    size=0,
-                    duration=last - first,
-                    windows=(alloc.Window(start.weekday(), first, last),),
-                    shared=self._teams(other.series),
-                    runs_in_breaks=True,
-                    title=other.series.title,
+            self._stage(session, span, draft, editing)
+            today = to_local(self._booking.clock()).date()
+            search = RehomingSearch(session, displaced, today, draft.first_day, draft.last_day)
+            found = search.search()
+            teams = {o.id: frozenset(t.id for t in o.series.teams) for o in displaced}
+            picks = choose(found, teams, time_limit=time_limit)
+            plan = []
+            for occurrence, result in zip(displaced, found, strict=True):
+                start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
+                row = Rehoming(
+                    occurrence_id=occurrence.id,
+                    series_version=occurrence.series.version,
+                    title=occurrence.series.title,
+                    organisation=occurrence.series.organisation.name,
+                    was=f"{room_label(occurrence.room)} {start:%a %d %b} {start:%H:%M}–{end:%H:%M}",
+                    day=start.date(),
+                    room_id=None,
+                    room="",
+                    start=None,
+                    end=None,
+                    note="",
+                    alternatives=result.alternatives,
+                    relaxed=result.relaxed,
+                    reason=result.reason,
+                    blocking=result.blocking,
+                    was_day=start.date(),
                 )
-            )
-            existing.append(
-                alloc.ExistingPlacement(f"pinned-{other.id}", other.room_id, start.weekday(), first, pinned=True)
-            )
-        for occurrence in displaced:
-            requests.append(self._moving_request(occurrence))
-        problem = alloc.Problem(
-            term=term,
-            rooms=tuple(rooms),
-            requests=tuple(requests),
-            existing=tuple(existing),
-            policy=alloc.Policy(grid=GRID),
-        )
-        result = alloc.solve(problem, time_limit=max(1.0, time_limit))
-        rooms_by_id = {r.id: r for r in session.scalars(select(Room))}
-        plan = []
-        for occurrence in displaced:
-            start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
-            was = f"{room_label(occurrence.room)} {start:%a %d %b} {start:%H:%M}–{end:%H:%M}"
-            placement = result.placement_for(f"move-{occurrence.id}")
-            common = dict(
-                occurrence_id=occurrence.id,
-                series_version=occurrence.series.version,
-                title=occurrence.series.title,
-                organisation=occurrence.series.organisation.name,
-                was=was,
-                day=start.date(),
-            )
-            if placement is None:
-                reason = next((u.message for u in result.unmet if u.request_id == f"move-{occurrence.id}"), "")
-                plan.append(
-                    Rehoming(
-                        **common,
-                        room_id=None,
-                        room="",
-                        start=None,
-                        end=None,
-                        note=f"nowhere free: it will be cancelled. {reason}".strip(),
-                    )
-                )
-            else:
-                room = rooms_by_id[int(placement.room_id)]
-                plan.append(
-                    Rehoming(
-                        **common,
-                        room_id=room.id,
-                        room=room_label(room),
-                        start=_time(placement.start),
-                        end=_time(placement.end),
-                        note="",
-                    )
-                )
+                pick = picks.get(occurrence.id)
+                if pick is not None:
+                    row = row.choose(result.alternatives[pick])
+                elif result.alternatives:
+                    taken = "; ".join(a.label for a in result.alternatives[:2])
+                    row = replace(
+                        row,
+                        reason=f"every place found for it ({taken}) is needed by another displaced session that "
+                        "fits nowhere else (room-clash between re-homed sessions).",
+                        blocking=("room-clash",),
+                    ).choose(None)
+                else:
+                    row = row.choose(None)
+                plan.append(row)
+            session.rollback()
+        self.last_figures = RehomingFigures(clock.perf_counter() - started, search.gate_checks)
         return plan
 
-    @staticmethod
-    def _teams(series: Series) -> frozenset[str]:
-        return frozenset(t.name for t in series.teams)
-
-    def _moving_request(self, occurrence: Occurrence) -> alloc.Request:
-        series = occurrence.series
-        start = to_local(occurrence.start_utc)
-        weekday, slot = start.weekday(), _minutes(start.time())
-        request = series.request
-        windows: tuple[alloc.Window, ...] = (alloc.Window(weekday, slot, slot + series.duration_min),)
-        hubs = frozenset()  # any hub
-        if request is not None:
-            same_day = tuple(
-                alloc.Window(w.weekday, _minutes(w.start), _minutes(w.end))
-                for w in request.windows
-                if w.weekday == weekday
-            )
-            windows = same_day or windows
-            hubs = frozenset(h.hub.name for h in request.hubs)
-        return alloc.Request(
-            id=f"move-{occurrence.id}",
-            size=series.attendance,
-            duration=series.duration_min,
-            windows=windows,
-            acceptable_hubs=hubs | {occurrence.room.hub.name} if hubs else frozenset(),
-            preferred_hubs=frozenset({occurrence.room.hub.name}),
-            preferred_times=(alloc.Window(weekday, slot, slot + series.duration_min),),
-            facilities=frozenset(f.key for f in occurrence.room.facilities)
-            if request is None
-            else frozenset(f.key for f in request.facilities),
-            step_free=request.step_free if request is not None else occurrence.room.step_free,
-            priority=request.priority if request is not None else 3,
-            sector=series.organisation.sector.value,
-            organisation=series.organisation.name,
-            shared=self._teams(series),
-            runs_in_breaks=True,
-            title=series.title,
-        )
-
-    def _rooms(self, session: Session, span: ClosureSpan, monday: date, sunday: date) -> list[alloc.Room]:
-        spans = [*closure_spans(session, monday, sunday), span]
-        days = [monday + timedelta(days=n) for n in range(7)]
-        rooms = session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id))
-        return [pure_room(room, closed_days(room, days, spans)) for room in rooms]
-
     # -- adding ------------------------------------------------------------------------------------------
+
+    def _apply(
+        self, session: Session, closure: Closure, displaced: list[Occurrence], plan: dict[int, Rehoming]
+    ) -> tuple[int, int]:
+        booking = self._booking
+        moved = cancelled = 0
+        why = f"closure of {self._where(closure)} ({closure.reason})" if closure.reason else "closure"
+        for occurrence in displaced:
+            effect = ClosureSession(
+                closure_id=closure.id,
+                occurrence_id=occurrence.id,
+                was_room_id=occurrence.room_id,
+                was_start_utc=occurrence.start_utc,
+                was_end_utc=occurrence.end_utc,
+            )
+            chosen = plan.get(occurrence.id)
+            if chosen is not None and chosen.found and chosen.start is not None and chosen.room_id is not None:
+                booking.move_within(session, occurrence, room_id=chosen.room_id, day=chosen.day, start=chosen.start)
+                effect.effect = MOVED
+                moved += 1
+            else:
+                cancelled += booking.cancel_within(session, occurrence.series, [occurrence], reason=why)
+                effect.effect = CANCELLED
+            session.add(effect)
+        session.flush()
+        return moved, cancelled
+
+    @staticmethod
+    def _versions(displaced: list[Occurrence]) -> tuple[tuple[int, int], ...]:
+        return tuple(sorted({(o.series_id, o.series.version) for o in displaced}))
 
     def add(self, draft: ClosureDraft, rehoming: Sequence[Rehoming] | None = None) -> AddedClosure:
         """Add the closure; move displaced sessions as planned, cancel the rest. All or nothing.
@@ -365,35 +441,14 @@ class ClosureService:
         A plan made before someone else changed a displaced session, or booked another one inside the
         closure, is refused with what changed named: it is never applied over their change.
         """
-        booking = self._booking
         plan_by_occurrence = {r.occurrence_id: r for r in rehoming or ()}
         with self._sessions.begin() as session:
             span = self._check(session, draft)
             displaced = self._displaced(session, span)
             if rehoming is not None:
                 self._check_plan_current(displaced, plan_by_occurrence)
-            closure = Closure(
-                scope=draft.scope,
-                hub_id=span.hub_id if draft.scope is not ClosureScope.BOROUGH else None,
-                room_id=draft.room_id if draft.scope is ClosureScope.ROOM else None,
-                first_day=draft.first_day,
-                last_day=draft.last_day,
-                start_local=draft.start,
-                end_local=draft.end,
-                reason=draft.reason.strip(),
-            )
-            session.add(closure)
-            session.flush()
-            moved = cancelled = 0
-            why = f"closure of {self._where(closure)} ({closure.reason})" if closure.reason else "closure"
-            for occurrence in displaced:
-                plan = plan_by_occurrence.get(occurrence.id)
-                if plan is not None and plan.found and plan.start is not None and plan.room_id is not None:
-                    booking.move_within(session, occurrence, room_id=plan.room_id, day=plan.day, start=plan.start)
-                    moved += 1
-                else:
-                    cancelled += booking.cancel_within(session, occurrence.series, [occurrence], reason=why)
-            session.flush()
+            closure = self._stage(session, span, draft, None)
+            moved, cancelled = self._apply(session, closure, displaced, plan_by_occurrence)
             audit(
                 session,
                 self._operator,
@@ -403,6 +458,234 @@ class ClosureService:
                 f"Closed {self._where(closure)} {draft.first_day:%d %b %Y}–{draft.last_day:%d %b %Y} "
                 f"({closure.reason}): {moved} session(s) re-homed, {cancelled} cancelled",
                 after={"closure": closure.id, "moved": moved, "cancelled": cancelled},
-                at=booking.clock(),
+                at=self._booking.clock(),
             )
-            return AddedClosure(closure.id, moved, cancelled)
+            return AddedClosure(closure.id, moved, cancelled, draft, self._versions(displaced))
+
+    # -- undo, edit, remove ------------------------------------------------------------------------------
+
+    def _draft_of(self, closure: Closure) -> ClosureDraft:
+        return ClosureDraft(
+            closure.scope,
+            closure.first_day,
+            closure.last_day,
+            closure.reason,
+            hub_id=closure.hub_id,
+            room_id=closure.room_id,
+            start=closure.start_local,
+            end=closure.end_local,
+        )
+
+    def undo(self, added: AddedClosure) -> UndoneClosure:
+        """Take an applied closure back as one step: moved sessions go back, cancelled ones run again.
+
+        Refused (StaleEdit, naming what changed) when the closure or one of its sessions changed since.
+        Returns what `add` needs to apply it again (redo).
+        """
+        with self._sessions.begin() as session:
+            closure = session.get(Closure, added.closure_id)
+            if closure is None:
+                raise StaleEdit("the closure was removed since it was applied; there is nothing to undo")
+            if added.draft is not None and self._draft_of(closure) != replace(
+                added.draft, reason=added.draft.reason.strip()
+            ):
+                raise StaleEdit(f"the closure of {self._where(closure)} was edited since it was applied")
+            for series_id, version in added.series_versions:
+                series = session.get(Series, series_id)
+                if series is None or series.version != version:
+                    title = series.title if series is not None else "a session"
+                    raise StaleEdit(
+                        f"{title} was changed since the closure was applied; undo would overwrite that change"
+                    )
+            draft = self._draft_of(closure)
+            effects = list(session.scalars(select(ClosureSession).where(ClosureSession.closure_id == closure.id)))
+            where = self._where(closure)
+            for effect in effects:
+                session.delete(effect)
+            session.delete(closure)
+            session.flush()
+            moved_to: dict[int, tuple[int, datetime]] = {}
+            moved_back, restored = self._put_back(session, effects, strict=True, moved_to=moved_to)
+            audit(
+                session,
+                self._operator,
+                "undo-add-closure",
+                "closure",
+                added.closure_id,
+                f"Undid the closure of {where}: {moved_back} session(s) moved back, {restored} restored",
+                before={"closure": added.closure_id},
+                at=self._booking.clock(),
+            )
+            session.flush()
+            plan = tuple(
+                Rehoming(
+                    occurrence_id=e.occurrence_id,
+                    series_version=e.occurrence.series.version,
+                    title=e.occurrence.series.title,
+                    organisation=e.occurrence.series.organisation.name,
+                    was=describe_occurrence(e.occurrence),
+                    day=to_local(
+                        moved_to[e.occurrence_id][1] if e.occurrence_id in moved_to else e.was_start_utc
+                    ).date(),
+                    room_id=moved_to[e.occurrence_id][0] if e.occurrence_id in moved_to else None,
+                    room="",
+                    start=to_local(moved_to[e.occurrence_id][1]).time() if e.occurrence_id in moved_to else None,
+                    end=None,
+                    note="",
+                    was_day=to_local(e.was_start_utc).date(),
+                )
+                for e in effects
+            )
+            return UndoneClosure(draft, plan, moved_back, restored)
+
+    def _put_back(
+        self, session: Session, effects: list[ClosureSession], *, strict: bool, moved_to: dict | None = None
+    ) -> tuple[int, int]:
+        """Move moved sessions back and restore cancelled ones. `strict`: refuse if one cannot go back.
+
+        `moved_to` collects where each moved session was (occurrence id -> (room id, start)) before it went back.
+        """
+        moved_back = restored = 0
+        for effect in effects:
+            occurrence = effect.occurrence
+            if effect.effect == MOVED:
+                if occurrence.status is OccurrenceStatus.CANCELLED:
+                    raise StaleEdit(f"{describe_occurrence(occurrence)} was cancelled since; undo is refused")
+                if moved_to is not None:
+                    moved_to[occurrence.id] = (occurrence.room_id, occurrence.start_utc)
+                was = to_local(effect.was_start_utc)
+                self._booking.move_within(
+                    session, occurrence, room_id=effect.was_room_id, day=was.date(), start=was.time()
+                )
+                moved_back += 1
+            elif occurrence.status is OccurrenceStatus.CANCELLED and (
+                strict or not BookingRules(session).problems([proposed_from(occurrence.series, occurrence)])
+            ):
+                self._booking.restore_within(session, occurrence.series, [occurrence])
+                restored += 1
+        return moved_back, restored
+
+    def restorable(self, closure_id: int) -> list[tuple[str, str]]:
+        """The sessions the closure cancelled: (session, "" when still free else why not) — read only."""
+        with self._sessions() as session:
+            closure = session.get(Closure, closure_id)
+            if closure is None:
+                raise NotFound(f"no closure with id {closure_id}")
+            effects = session.scalars(
+                select(ClosureSession).where(
+                    ClosureSession.closure_id == closure_id, ClosureSession.effect == CANCELLED
+                )
+            ).all()
+            session.delete(closure)
+            session.flush()
+            out = []
+            for effect in effects:
+                occurrence = effect.occurrence
+                if occurrence.status is not OccurrenceStatus.CANCELLED:
+                    continue
+                problems = BookingRules(session).problems([proposed_from(occurrence.series, occurrence)])
+                out.append((describe_occurrence(occurrence), "; ".join(p.message for p in problems)))
+            session.rollback()
+            return out
+
+    def remove(self, closure_id: int, *, restore: bool = True) -> RemovedClosure:
+        """Remove a closure; with `restore`, the sessions it cancelled run again where they are still free."""
+        with self._sessions.begin() as session:
+            closure = session.get(Closure, closure_id)
+            if closure is None:
+                raise NotFound(f"no closure with id {closure_id}")
+            where, reason = self._where(closure), closure.reason
+            effects = list(session.scalars(select(ClosureSession).where(ClosureSession.closure_id == closure_id)))
+            for effect in effects:
+                session.delete(effect)
+            session.delete(closure)
+            session.flush()
+            restored, not_restored = 0, []
+            if restore:
+                for effect in effects:
+                    occurrence = effect.occurrence
+                    if effect.effect != CANCELLED or occurrence.status is not OccurrenceStatus.CANCELLED:
+                        continue
+                    problems = BookingRules(session).problems([proposed_from(occurrence.series, occurrence)])
+                    if problems:
+                        not_restored.append(f"{describe_occurrence(occurrence)}: {problems[0].message}")
+                        continue
+                    self._booking.restore_within(session, occurrence.series, [occurrence])
+                    restored += 1
+            audit(
+                session,
+                self._operator,
+                "remove-closure",
+                "closure",
+                closure_id,
+                f"Removed the closure of {where} ({reason}): {restored} session(s) restored",
+                before={"closure": closure_id},
+                at=self._booking.clock(),
+            )
+            return RemovedClosure(restored, tuple(not_restored))
+
+    def edit(self, closure_id: int, draft: ClosureDraft, rehoming: Sequence[Rehoming] | None = None) -> AddedClosure:
+        """Change a closure's dates, times, scope or reason.
+
+        Only a new reason: the closure keeps everything it did (the plan is not touched). Otherwise, in
+        one transaction: sessions it cancelled that it no longer covers run again where still free, and
+        the sessions the changed closure newly displaces are re-homed by `rehoming` (made with
+        `plan_rehoming(draft, editing=closure_id)`) or cancelled.
+        """
+        with self._sessions.begin() as session:
+            closure = session.get(Closure, closure_id)
+            if closure is None:
+                raise NotFound(f"no closure with id {closure_id}; it may have been removed meanwhile")
+            span = self._check(session, draft)
+            before = self._draft_of(closure)
+            if before.same_place_and_time(draft):
+                closure.reason = draft.reason.strip()
+                audit(
+                    session,
+                    self._operator,
+                    "edit-closure",
+                    "closure",
+                    closure_id,
+                    f"Closure of {self._where(closure)}: reason now '{closure.reason}' (sessions unchanged)",
+                    before={"reason": before.reason},
+                    after={"reason": closure.reason},
+                    at=self._booking.clock(),
+                )
+                return AddedClosure(closure_id, 0, 0, draft)
+            effects = list(session.scalars(select(ClosureSession).where(ClosureSession.closure_id == closure_id)))
+            self._stage(session, span, draft, closure_id)
+            uncovered = [
+                e
+                for e in effects
+                if e.effect == CANCELLED and not self._covers(span, e.occurrence, e.was_room_id, e.was_start_utc)
+            ]
+            _moved_back, restored = self._put_back(session, uncovered, strict=False)
+            for effect in uncovered:
+                if effect.occurrence.status is not OccurrenceStatus.CANCELLED:
+                    session.delete(effect)
+            session.flush()
+            displaced = self._displaced(session, span)
+            plan_by_occurrence = {r.occurrence_id: r for r in rehoming or ()}
+            if rehoming is not None:
+                self._check_plan_current(displaced, plan_by_occurrence)
+            moved, cancelled = self._apply(session, closure, displaced, plan_by_occurrence)
+            audit(
+                session,
+                self._operator,
+                "edit-closure",
+                "closure",
+                closure_id,
+                f"Changed the closure of {self._where(closure)} to {draft.first_day:%d %b %Y}–"
+                f"{draft.last_day:%d %b %Y}: {moved} more session(s) re-homed, {cancelled} cancelled, "
+                f"{restored} restored",
+                after={"moved": moved, "cancelled": cancelled, "restored": restored},
+                at=self._booking.clock(),
+            )
+            return AddedClosure(closure_id, moved, cancelled, draft, self._versions(displaced), restored)
+
+    @staticmethod
+    def _covers(span: ClosureSpan, occurrence: Occurrence, room_id: int, start_utc: datetime) -> bool:
+        room = occurrence.room
+        start = to_local(start_utc)
+        end = to_local(start_utc + (occurrence.end_utc - occurrence.start_utc))
+        return span.covers(room_id, room.hub_id, start.date(), start.time(), end.time())

@@ -111,6 +111,21 @@ class ContactDraft:
     role: str = ""
     email: str = ""
     phone: str = ""
+    receives_notices: bool = False  # the outbox writes to this contact about the organisation's sessions
+
+
+NOTICES_WORDS = frozenset({"notices", "yes", "y", "true"})
+
+
+def contact_from_line(line: str) -> ContactDraft:
+    """'Name | role | email | phone | notices' as typed in a form or on the command line (later parts optional)."""
+    parts = [p.strip() for p in line.split("|")] + ["", "", "", ""]
+    return ContactDraft(parts[0], parts[1], parts[2], parts[3], parts[4].lower() in NOTICES_WORDS)
+
+
+def contact_as_line(contact: ContactDraft) -> str:
+    parts = [contact.name, contact.role, contact.email, contact.phone, "notices" if contact.receives_notices else ""]
+    return " | ".join(parts).rstrip(" |")
 
 
 @dataclass(frozen=True)
@@ -253,7 +268,7 @@ def organisation_draft(org: Organisation) -> OrganisationDraft:
         default_priority=org.default_priority,
         notes=org.notes,
         active=org.active,
-        contacts=tuple(ContactDraft(c.name, c.role, c.email, c.phone) for c in org.contacts),
+        contacts=tuple(ContactDraft(c.name, c.role, c.email, c.phone, c.receives_notices) for c in org.contacts),
     )
 
 
@@ -785,7 +800,13 @@ class ReferenceService:
         org.notes = draft.notes
         org.active = draft.active
         org.contacts = [
-            Contact(name=c.name.strip(), role=c.role.strip(), email=c.email.strip(), phone=c.phone.strip())
+            Contact(
+                name=c.name.strip(),
+                role=c.role.strip(),
+                email=c.email.strip(),
+                phone=c.phone.strip(),
+                receives_notices=c.receives_notices,
+            )
             for c in draft.contacts
         ]
 

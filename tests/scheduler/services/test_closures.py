@@ -116,10 +116,12 @@ def test_rehoming_keeps_the_time_and_avoids_taken_rooms(service, borough, sessio
 
 
 def test_a_session_with_nowhere_to_go_is_cancelled(service, borough, sessions) -> None:
-    hub_closed = ClosureDraft(ClosureScope.BOROUGH, date(2027, 1, 12), date(2027, 1, 12), "Staff training")
+    hub_closed = ClosureDraft(ClosureScope.BOROUGH, date(2027, 1, 11), date(2027, 1, 17), "Staff training")
     book(sessions, borough, borough.meeting_id, "Debt advice", date(2027, 1, 12), time(10))
     plan = service.plan_rehoming(hub_closed)
-    assert [p.found for p in plan] == [False] and "cancelled" in plan[0].note
+    assert [p.found for p in plan] == [False]
+    # The reason names the rule in the way (every room is closed that week).
+    assert "closure (Staff training)" in plan[0].reason and plan[0].blocking == ("closed",)
     added = service.add(hub_closed, plan)
     assert (added.moved, added.cancelled) == (0, 1)
     assert OccurrenceQueries(sessions).between(date(2027, 1, 12), date(2027, 1, 12))[0].status == "cancelled"

@@ -26,6 +26,8 @@ from scheduler.services.reference import (
     RoomDraft,
     TeamDraft,
     TermDraft,
+    contact_as_line,
+    contact_from_line,
     hours_on,
 )
 from scheduler.services.requests import RequestDraft, RequestService, WindowDraft
@@ -251,7 +253,10 @@ def test_organisation_with_contacts_notes_and_active_flag(ref, sessions) -> None
         Sector.RESIDENT,
         default_priority=4,
         notes="Meets monthly",
-        contacts=(ContactDraft("Ana Silva", "Chair", "ana@example.org", "020 8000 0000"),),
+        contacts=(
+            ContactDraft("Ana Silva", "Chair", "ana@example.org", "020 8000 0000", receives_notices=True),
+            ContactDraft("Bo Chen", "Treasurer", "bo@example.org"),
+        ),
     )
     record = ref.add_organisation(draft)
     assert ref.organisation(record.id).draft == draft
@@ -261,6 +266,14 @@ def test_organisation_with_contacts_notes_and_active_flag(ref, sessions) -> None
     inactive = ref.edit_organisation(record.id, record.version, replace(draft, active=False))
     assert not inactive.draft.active
     assert "Redbridge Tenants" not in [o.label for o in ref.organisations(active_only=True)]
+
+
+def test_a_contact_line_says_who_receives_notices_and_reads_back() -> None:
+    line = "Ana Silva | Chair | ana@example.org | 020 8000 0000 | notices"
+    contact = contact_from_line(line)
+    assert contact == ContactDraft("Ana Silva", "Chair", "ana@example.org", "020 8000 0000", receives_notices=True)
+    assert contact_as_line(contact) == line
+    assert not contact_from_line("Bo | Treasurer | bo@example.org").receives_notices
 
 
 def test_a_bad_contact_email_is_refused(ref) -> None:
