@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.prompts import Prompts
 from desktop_app.services import AppServices
 from scheduler.errors import HubSchedError, StaleEdit
+from scheduler.recurrence import to_utc
 from scheduler.services.booking import NewBooking, SeriesCancellation, SeriesChange, SeriesDetails
+from scheduler.services.outbox import Moved
 from scheduler.services.queries import OccurrenceRow
 
 
@@ -56,6 +58,7 @@ class ChangeController(QObject):
         except HubSchedError as exc:
             self.report(exc, command.text())
             return False
+        command.tell()
         command.applied = True
         self.stack.push(command)
         self.changed.emit()
@@ -93,21 +96,50 @@ class ServiceCommand(QUndoCommand):
     def revert(self) -> None:
         raise NotImplementedError
 
+    # -- telling the organisations affected (Borough ▸ Outbox) -------------------------------------------
+
+    notices: tuple[int, ...] = ()
+
+    def changes(self, undone: bool) -> list[Moved]:
+        """The sessions this change (or its undo) moved, cancelled or brought back, as they were before it."""
+        return []
+
+    def tell(self, undone: bool = False) -> None:
+        """Queue a notice for each organisation whose sessions this change moved or cancelled."""
+        changes = self.changes(undone)
+        if changes:
+            reason = _tr("undone: {action}").format(action=self.text()) if undone else self.text()
+            self.notices = tuple(self.services.wired.outbox.queue_move(changes, reason))
+
+    def untell(self) -> None:
+        """After an undo: a notice still waiting in the outbox is discarded; one already sent is followed up."""
+        outbox = self.services.wired.outbox
+        waiting = {row.id for row in outbox.list(["queued"])}
+        sent = [n for n in self.notices if n not in waiting]
+        for notice in self.notices:
+            if notice in waiting:
+                outbox.discard(notice)
+        self.notices = ()
+        if sent:
+            self.tell(undone=True)  # the sessions are back as they were: say so
+
     def redo(self) -> None:
         if self.applied:  # the first redo is the push of a change already carried out
             self.applied = False
             return
-        self._guarded(self.apply, _tr("Redo"))
+        self._guarded(self.apply, _tr("Redo"), after=self.tell)
 
     def undo(self) -> None:
-        self._guarded(self.revert, _tr("Undo"))
+        self._guarded(self.revert, _tr("Undo"), after=self.untell)
 
-    def _guarded(self, work: Callable[[], None], verb: str) -> None:
+    def _guarded(self, work: Callable[[], None], verb: str, after: Callable[[], None]) -> None:
         try:
             work()
         except HubSchedError as exc:
             self.controller.report(exc, f"{verb} {self.text()}")
             self.setObsolete(True)
+        else:
+            after()
         self.controller.changed.emit()
 
 
@@ -153,6 +185,13 @@ class MoveSessionCommand(ServiceCommand):
 
     def revert(self) -> None:
         self._move(*self.origin)
+
+    def changes(self, undone: bool) -> list[Moved]:
+        if not undone:
+            return [Moved(self.row.id, self.row.room_id, self.row.start_utc, self.row.end_utc)]
+        room_id, day, start = self.target
+        begins = to_utc(day, start)
+        return [Moved(self.row.id, room_id, begins, begins + (self.row.end_utc - self.row.start_utc))]
 
 
 class SeriesChangeCommand(ServiceCommand):
@@ -200,8 +239,22 @@ class MoveSeriesCommand(SeriesChangeCommand):
         self.origin = (series_room_id, series_start)
         self.from_date = from_date
 
+    _before: dict[int, OccurrenceRow] = {}  # noqa: RUF012 (replaced per instance, never mutated)
+    _after: dict[int, OccurrenceRow] = {}  # noqa: RUF012
+
+    def changes(self, undone: bool) -> list[Moved]:
+        moved, was = (self._before, self._after) if undone else (self._after, self._before)
+        return [Moved(i, r.room_id, r.start_utc, r.end_utc) for i, r in was.items() if i in moved]
+
     def apply(self) -> None:
         room_id, day, start = self.target
+        queries = self.services.occurrences
+        self._before = {r.id: r for r in queries.live_of_series(self.row.series_id)}
+        self._apply_move(room_id, day, start)
+        assert self.change is not None
+        self._after = {r.id: r for r in queries.live_of_series(self.change.series_id)}
+
+    def _apply_move(self, room_id: int, day: date, start: time) -> None:
         self._remember(
             self.services.booking.move_series_like(
                 self.row.id,
@@ -247,6 +300,9 @@ class CancelSessionCommand(ServiceCommand):
         )
         self.controller.remember(self.row.series_id, version)
 
+    def changes(self, undone: bool) -> list[Moved]:
+        return [Moved(self.row.id, self.row.room_id, self.row.start_utc, self.row.end_utc)]
+
 
 class CancelSeriesCommand(ServiceCommand):
     def __init__(self, controller: ChangeController, row: OccurrenceRow, from_date: date | None):
@@ -258,7 +314,14 @@ class CancelSeriesCommand(ServiceCommand):
         self.from_date = from_date
         self.cancellation: SeriesCancellation | None = None
 
+    _rows: dict[int, OccurrenceRow] = {}  # noqa: RUF012 (replaced per instance, never mutated)
+
+    def changes(self, undone: bool) -> list[Moved]:
+        ids = self.cancellation.occurrence_ids if self.cancellation is not None else ()
+        return [Moved(i, r.room_id, r.start_utc, r.end_utc) for i, r in self._rows.items() if i in ids]
+
     def apply(self) -> None:
+        self._rows = {r.id: r for r in self.services.occurrences.live_of_series(self.row.series_id)}
         self.cancellation = self.services.booking.cancel_series_undoably(
             self.row.series_id,
             self.controller.version(self.row.series_id, self.row.series_version),

@@ -107,6 +107,20 @@ class OccurrenceQueries:
         with self._sessions() as session:
             return [occurrence_row(o) for o in session.scalars(query).unique()]
 
+    def live_of_series(self, series_id: int) -> list[OccurrenceRow]:
+        """The live sessions of one series, in start order."""
+        query = (
+            select(Occurrence)
+            .where(Occurrence.series_id == series_id, Occurrence.status != "cancelled")
+            .options(
+                joinedload(Occurrence.room).joinedload(Room.hub),
+                joinedload(Occurrence.series).joinedload(Series.organisation),
+            )
+            .order_by(Occurrence.start_utc)
+        )
+        with self._sessions() as session:
+            return [occurrence_row(o) for o in session.scalars(query).unique()]
+
     def live_between(
         self, first: date, last: date, *, hub_id: int | None = None, room_id: int | None = None
     ) -> list[OccurrenceRow]:

@@ -255,3 +255,30 @@ def test_move_the_series_without_dragging_through_the_move_dialog(qtbot, window,
     ]
     window.undo_action.trigger()
     assert live(small) == before
+
+
+def test_a_calendar_move_queues_a_notice_for_the_organisation_and_undo_withdraws_it(
+    qtbot, window, small, prompts
+) -> None:
+    outbox = small.services.wired.outbox
+    prompts.scopes = [Scope.SESSION]
+    drag_session(qtbot, window, "Food pantry", small.borough.hainault_hall_id, time(15))
+    queued = outbox.list(["queued"])
+    assert len(queued) == 1
+    notice = queued[0]
+    assert notice.organisation == "Ilford Food Pantry"
+    assert "Food pantry, Fri 15 Jan 2027 12:00–14:00 at Main Hall, Ilford Civic Hub" in notice.body
+    assert "now at Main Hall, Hainault Hub" in notice.body and "Fri 15 Jan 2027 15:00–17:00" in notice.body
+    window.undo_action.trigger()
+    assert outbox.list(["queued"]) == [], "an undone change is not announced"
+    window.redo_action.trigger()
+    assert len(outbox.list(["queued"])) == 1
+
+
+def test_cancelling_in_the_calendar_queues_a_cancellation_notice(qtbot, window, small, prompts) -> None:
+    window.view.select(row_titled(window, "Food pantry"))
+    prompts.scopes = [Scope.FOLLOWING]
+    window.cancel_selected()
+    (notice,) = small.services.wired.outbox.list(["queued"])
+    assert notice.body.count(": cancelled.") == 3  # 15, 22 and 29 Jan; 8 Jan stays
+    assert "Fri 8 Jan" not in notice.body
