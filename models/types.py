@@ -1,6 +1,6 @@
-"""Column types and enumerations shared by the entities.
+"""Column types of the entities, and the domain vocabularies (models.vocabulary) they store.
 
-Owns: the closed vocabularies (sector, visibility, frequency, statuses) and the UTC timestamp type.
+Owns: the portable enum column and the UTC timestamp type; re-exports the vocabularies.
 Must not import: scheduler, desktop_app, PySide6.
 """
 
@@ -12,58 +12,16 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
-
-class Sector(enum.StrEnum):
-    COUNCIL = "council"
-    PARTNER = "partner"
-    RESIDENT = "resident"
-
-
-class Visibility(enum.StrEnum):
-    PUBLIC = "public"  # shown as is in public feeds
-    GENERIC = "generic"  # public feeds show a neutral title
-    PRIVATE = "private"  # never in public feeds
-
-
-class Frequency(enum.StrEnum):
-    ONCE = "once"
-    WEEKLY = "weekly"
-    FORTNIGHTLY = "fortnightly"
-    MONTHLY = "monthly"  # on the nth weekday of the month (nth -1 = last)
-
-
-class RequestStatus(enum.StrEnum):
-    PENDING = "pending"
-    PLACED = "placed"
-    UNMET = "unmet"
-    WITHDRAWN = "withdrawn"
-
-
-class OccurrenceStatus(enum.StrEnum):
-    CONFIRMED = "confirmed"
-    CANCELLED = "cancelled"
-    MOVED = "moved"
-
-
-class Outcome(enum.StrEnum):
-    """What happened to a past session (attendance recording)."""
-
-    TOOK_PLACE = "took_place"
-    LATE_CANCEL = "late_cancel"  # called off by the group too late for the room to be re-let
-    NO_SHOW = "no_show"  # nobody came and nobody said
-
-
-class SizeSource(enum.StrEnum):
-    """Which size the allocation uses for room fit in a term (chosen per term by the hub manager)."""
-
-    REQUESTED = "requested"  # the size on the request
-    RECORDED = "recorded"  # the median recorded attendance of the series last term, where there is one
-
-
-class ClosureScope(enum.StrEnum):
-    BOROUGH = "borough"
-    HUB = "hub"
-    ROOM = "room"
+from models.vocabulary import (  # noqa: F401 (re-exported: the entities' modules import them from here)
+    ClosureScope,
+    Frequency,
+    OccurrenceStatus,
+    Outcome,
+    RequestStatus,
+    Sector,
+    SizeSource,
+    Visibility,
+)
 
 
 def str_enum(enum_cls: type[enum.StrEnum], name: str) -> Enum:
