@@ -27,6 +27,7 @@ from scheduler.services.free_rooms import FreeRoomFinder
 from scheduler.services.overview import OverviewService
 from scheduler.services.queries import OccurrenceQueries
 from scheduler.services.requests import RequestService
+from scheduler.services.search import SessionSearch
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Services:
     occurrences: OccurrenceQueries
     calendar: CalendarQueries
     free_rooms: FreeRoomFinder
+    search: SessionSearch
 
 
 def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc) -> Services:
@@ -66,4 +68,5 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         occurrences=OccurrenceQueries(sessions),
         calendar=CalendarQueries(sessions),
         free_rooms=FreeRoomFinder(sessions),
+        search=SessionSearch(sessions, clock=clock),
     )
