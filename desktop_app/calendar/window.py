@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
 from desktop_app.calendar.details import details_html, placeholder_html
-from desktop_app.calendar.navigation import DAY, WEEK, CalendarNavigation
+from desktop_app.calendar.navigation import DAY, WEEK, CalendarNavigation, combo_value
+from desktop_app.calendar.search import SearchDialog
 from desktop_app.calendar.view.view import CalendarView
 from desktop_app.calendar.workflows import CalendarWorkflows
 from desktop_app.commands import ChangeController
@@ -76,8 +77,8 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.active_dialog: QDialog | None = None
         self.planning_window: PlanningWindow | None = None
         self.controller = ChangeController(services, self.prompts, lambda: self)
-        self.controller.changed.connect(self.reload)
         self.workflows = CalendarWorkflows(self)
+        self.workflows.connect_controller()
         self._hubs: list[HubRow] = []
         self._rooms: list[RoomRow] = []
         self.mode = DAY
@@ -92,6 +93,9 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.proposal_label.setAccessibleName(self.tr("Proposal shown"))
         self.proposal_label.hide()
         self.statusBar().addPermanentWidget(self.proposal_label)
+        self.change_label = QLabel(self)
+        self.change_label.setAccessibleName(self.tr("Last change"))
+        self.statusBar().addPermanentWidget(self.change_label)
         self._load_directory()
         self._restore_state()
         self._now_timer = QTimer(self)
@@ -282,6 +286,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         book_menu = bar.addMenu(self.tr("&Bookings"))
         self._action(self.tr("&New booking…"), self.new_booking, "Ctrl+N", book_menu)
         self._action(self.tr("&Find a free room…"), self.find_free_room, "Ctrl+F", book_menu)
+        self.search_action = self._action(self.tr("Find a &session…"), self.open_search, "Ctrl+K", book_menu)
 
         plan_menu = bar.addMenu(self.tr("&Plan"))
         self._action(self.tr("Plan &term…"), self.open_planning, "Ctrl+Shift+T", plan_menu)
@@ -310,6 +315,35 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window
+
+    def open_search(self) -> SearchDialog:
+        """Ctrl+K: search every date by title, organisation, hub or room; Enter jumps to the session."""
+        dialog = SearchDialog(self.services.wired.search, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.hit_chosen.connect(
+            lambda hit: self.go_to_session(hit.occurrence_id, hit.session_room_id, hit.start_local.date())
+        )
+        self.search_dialog = dialog
+        dialog.open()
+        dialog.query.setFocus()
+        return dialog
+
+    def go_to_session(self, occurrence_id: int, room_id: int, day: date) -> OccurrenceRow | None:
+        """Show the day (or, in the week view, the week) of a session, scroll it into view and select it.
+        When the room filters hide its room in the day view, the room's week is shown instead."""
+        room = next((r for r in self._rooms if r.id == room_id), None)
+        if self.mode == WEEK or room is None:
+            self.show_week(room_id, day)
+        else:
+            hub = combo_value(self.scope_combo)
+            self.show_day(None if hub is None else room.hub_id, day)
+            if not any(c.room_id == room_id for c in self.view.columns()):
+                self.show_week(room_id, day)
+        row = next((r for r in self.sessions_model.rows() if r.id == occurrence_id), None)
+        if row is not None:
+            self.view.select(row)
+            self.view.setFocus()
+        return row
 
     def show_proposal(self, preview: AllocationPreview | None) -> None:
         """Draw an allocation proposal's sessions over the calendar (dashed, not selectable), on every day

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDialog
+from shiboken6 import isValid
 
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
 from desktop_app.calendar.navigation import DAY, combo_value
@@ -48,6 +49,81 @@ class CalendarWorkflows(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
+        self._stack_index = 0
+
+    # -- after a change: what is true after every change, undo and redo ------------------------------
+
+    def connect_controller(self) -> None:
+        """Follow the window's change controller: reload on every change, and after a change, undo or redo
+        select and show the session it touched and say what happened."""
+        self.w.controller.changed.connect(self.after_change)
+        self.w.controller.stack.indexChanged.connect(self.follow)
+        self._stack_index = self.w.controller.stack.index()
+
+    def after_change(self) -> None:
+        """Reload, then bring the Details pane and every dialog that shows the data up to date."""
+        w = self.w
+        w.reload()
+        w._show_details(w.view.selected_row())
+        free = getattr(w, "free_room_dialog", None)
+        if free is not None and free.isVisible():
+            free.search()
+        search = getattr(w, "search_dialog", None)
+        if search is not None and search.isVisible() and search.query.text().strip():
+            search.run_search()
+        # A move or edit dialog opened on the old state would act on what is no longer there.
+        dialog = w.active_dialog
+        if isinstance(dialog, MoveDialog | DetailsDialog) and dialog.isVisible():
+            dialog.reject()
+
+    def follow(self, index: int) -> None:
+        """The undo stack moved to `index`: select the session the change (or its undo) touched."""
+        stack = self.w.controller.stack
+        if not isValid(stack):  # the window is being torn down
+            return
+        undone = index < self._stack_index
+        self._stack_index = index
+        command = stack.command(index if undone else index - 1)
+        if command is None or command.isObsolete():
+            return
+        verb = self.tr("Undone: {change}") if undone else self.tr("Done: {change}")
+        self.w.change_label.setText(verb.format(change=command.text()))
+        place = self._place_after(command, undone)
+        if place is None:
+            return
+        occurrence_id, room_id, day = place
+        self.w.go_to_session(occurrence_id, room_id, day)
+
+    def _place_after(self, command, undone: bool) -> tuple[int, int, date] | None:
+        """(occurrence id, room id, day) of the session to show after `command` was done or undone."""
+        if isinstance(command, MoveSessionCommand):
+            room_id, day, _start = command.origin if undone else command.target
+            return command.row.id, room_id, day
+        if isinstance(command, MoveSeriesCommand) and command.change is not None:
+            room_id, day, start = (
+                (command.row.room_id, command.row.start_local.date(), command.row.start_local.time())
+                if undone
+                else command.target
+            )
+            return self._session_of(command.row.series_id, command.change.series_id, room_id, day, start)
+        if isinstance(command, BookCommand) and not undone and command.series_id is not None:
+            booking = command.booking
+            return self._session_of(
+                command.series_id, command.series_id, booking.room_id, booking.first_date, booking.start
+            )
+        return None
+
+    def _session_of(self, *series_ids_and_place) -> tuple[int, int, date] | None:
+        *series_ids, room_id, day, start = series_ids_and_place
+        try:
+            rows = self.w.services.occurrences.live_between(day, day, room_id=room_id)
+        except HubSchedError:
+            return None
+        row = next(
+            (r for r in rows if r.series_id in series_ids and r.start_local.time() == start),
+            next((r for r in rows if r.series_id in series_ids), None),
+        )
+        return None if row is None else (row.id, room_id, day)
 
     def _open(self, dialog: QDialog) -> QDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
