@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+from desktop_app.calendar.words import people
 from desktop_app.item_models import SECTOR_LABELS
 from scheduler.recurrence import to_local
 from scheduler.services.calendar import SessionDetails
@@ -45,6 +46,6 @@ def details_html(info: SessionDetails, tr: Translate) -> str:
         f"<b>{tr('Pattern')}:</b> {e(info.pattern)}<br>"
         f"<b>{tr('Visibility')}:</b> {e(visibility.get(info.visibility, info.visibility))}"
         f"{' · ' + tr('location hidden') if info.hide_location else ''}<br>"
-        f"<b>{tr('Expected')}:</b> {info.attendance}</p>"
+        f"<b>{tr('Expected')}:</b> {people(info.attendance)}</p>"
         f"<h4>{tr('History')}</h4><ul>{history}</ul>"
     )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox
 
 from desktop_app.booking_dialog import pydate, qdate
 from desktop_app.calendar.view.layout import Column
+from desktop_app.calendar.words import people, sentence, sessions
 from desktop_app.item_models import Role
 from scheduler.errors import HubSchedError
 from scheduler.recurrence import to_local
@@ -206,23 +207,33 @@ class CalendarNavigation:
                 room = next((r for r in self._rooms if r.id == self.week_room_id), None)
                 monday = day - timedelta(days=day.weekday())
                 days = [monday + timedelta(days=n) for n in range(7)]
-                columns = [Column(room.id, d, f"{d:%a %d %b}", room.name) for d in days] if room else []
+                columns = (
+                    [Column(room.id, d, f"{d:%a %d %b}", f"{room.name}, {room.hub}", room.hub) for d in days]
+                    if room
+                    else []
+                )
                 rows = self.services.occurrences.live_between(monday, days[-1], room_id=self.week_room_id)
                 first, last = monday, days[-1]
                 self.view.fit_columns = True
+                self.view.geo.min_column_width = 100
             else:
                 rooms = self.day_rooms()
                 hub_id = combo_value(self.scope_combo)
-                columns = [Column(r.id, day, r.name, f"{r.hub} · {r.capacity}") for r in rooms]
+                columns = [Column(r.id, day, r.name, f"{r.hub} · {people(r.capacity)}", r.hub) for r in rooms]
                 rows = self.services.occurrences.live_between(day, day, hub_id=hub_id)
                 first = last = day
-                self.view.fit_columns = False
-                self.view.column_width = 168
+                # One hub: its rooms share the width when they fit; all hubs: 168 px columns and
+                # scrolling, unless "fit to width" squeezes every room in.
+                fit_all = self.fit_action.isChecked()
+                self.view.fit_columns = fit_all or hub_id is not None
+                self.view.geo.min_column_width = 16 if fit_all else 80
+                if not self.view.fit_columns:
+                    self.view.column_width = 168
             blocked = self.services.calendar.blocked(
                 [c.room_id for c in columns[:1]] if self.mode == WEEK else [c.room_id for c in columns], first, last
             )
         except HubSchedError as exc:
-            self.prompts.error(self, self.tr("Cannot load the calendar"), str(exc))
+            self.prompts.error(self, self.tr("Cannot load the calendar"), sentence(str(exc)))
             return
         selected = self.view.selected_id
         self.view.set_preview(preview_sessions(self.proposal, first, last) if self.proposal is not None else [])
@@ -235,7 +246,7 @@ class CalendarNavigation:
         self.view.selected_id = selected if self.view.selected_row() is not None else None
         where = self.room_combo.currentText() if self.mode == WEEK else self.scope_combo.currentText()
         self.statusBar().showMessage(
-            self.tr("%n session(s)", "", len(shown))
+            sessions(len(shown))
             + f" · {where} · "
             + (f"{first:%d %b} – {last:%d %b %Y}" if first != last else f"{day:%A %d %B %Y}")
             + (self.tr(" · %n proposed", "", proposed) if self.proposal is not None else "")

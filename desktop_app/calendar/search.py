@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
+from desktop_app.calendar.words import sentence
 from desktop_app.item_models import Role
 from scheduler.errors import HubSchedError
 from scheduler.services.search import SearchHit, SessionSearch
@@ -105,7 +106,7 @@ class SearchDialog(QDialog):
             hits = self._search.search(text)
         except HubSchedError as exc:
             self.model.set_hits([])
-            self._say(str(exc))
+            self._say(sentence(str(exc)))
             return
         self.model.set_hits(hits)
         if hits:

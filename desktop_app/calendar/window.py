@@ -36,9 +36,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
 from desktop_app.calendar.details import details_html, placeholder_html
+from desktop_app.calendar.legend import CalendarLegend
 from desktop_app.calendar.navigation import DAY, WEEK, CalendarNavigation, combo_value
 from desktop_app.calendar.search import SearchDialog
 from desktop_app.calendar.view.view import CalendarView
+from desktop_app.calendar.words import sentence
 from desktop_app.calendar.workflows import CalendarWorkflows
 from desktop_app.commands import ChangeController
 from desktop_app.free_room_dialog import FreeRoomDialog
@@ -102,6 +104,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.view.viewport().update)
         self._now_timer.start()
+        self._open_on_a_busy_day()
         self.reload()
         self._show_details(None)
 
@@ -127,6 +130,9 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.tree_model = RoomTreeModel([], self)
         self.room_proxy = RoomFilterProxy(self)
         self.room_proxy.setSourceModel(self.tree_model)
+        for combo in (self.hub_filter, self.facility_filter):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         self.tree = QTreeView(panel)
         self.tree.setAccessibleName(self.tr("Hubs and rooms"))
         self.tree.setModel(self.room_proxy)
@@ -178,14 +184,29 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.zoom_in_button = QToolButton(centre)
         self.zoom_in_button.setText("+")
         self.zoom_in_button.setAccessibleName(self.tr("Zoom in"))
+        # Two short rows rather than one long one, so the toolbar never makes the window wider than a
+        # 1280 px laptop screen; long hub and room names are elided in the combos, not given room.
         bar = QHBoxLayout()
         for widget in (self.prev_button, self.today_button, self.next_button, self.date_edit):
             bar.addWidget(widget)
-        bar.addSpacing(12)
-        bar.addWidget(self.mode_combo)
-        bar.addWidget(self.scope_combo)
-        bar.addWidget(self.room_combo)
         bar.addStretch(1)
+        second = QHBoxLayout()
+        second.addWidget(self.mode_combo)
+        second.addWidget(self.scope_combo, 1)
+        second.addWidget(self.room_combo, 1)
+        for combo in (self.scope_combo, self.room_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+        self.fit_action = QAction(self.tr("&Fit all rooms to the width"), self)
+        self.fit_action.setCheckable(True)
+        self.fit_action.setShortcut(QKeySequence("Ctrl+0"))
+        self.fit_action.setToolTip(self.tr("Show every room of every hub without scrolling sideways (Ctrl+0)"))
+        self.fit_action.toggled.connect(lambda _on: self.reload())
+        self.fit_button = QToolButton(centre)
+        self.fit_button.setDefaultAction(self.fit_action)
+        self.fit_action.setIconText(self.tr("Fit"))
+        self.fit_button.setAccessibleName(self.tr("Fit all rooms to the width"))
+        bar.addWidget(self.fit_button)
         bar.addWidget(QLabel(self.tr("Zoom:"), centre))
         bar.addWidget(self.zoom_out_button)
         bar.addWidget(self.zoom_in_button)
@@ -194,7 +215,10 @@ class MainWindow(CalendarNavigation, QMainWindow):
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addLayout(second)
         layout.addWidget(self.view, 1)
+        self.legend = CalendarLegend(centre)
+        layout.addWidget(self.legend)
         self.setCentralWidget(centre)
         self.prev_button.clicked.connect(lambda: self.step_date(-1))
         self.next_button.clicked.connect(lambda: self.step_date(1))
@@ -282,6 +306,12 @@ class MainWindow(CalendarNavigation, QMainWindow):
             self.tr("Zoom &in"), lambda: self.zoom_by(1.25), [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")], view_menu
         )
         self._action(self.tr("Zoom &out"), lambda: self.zoom_by(0.8), "Ctrl+-", view_menu)
+        view_menu.addAction(self.fit_action)
+        self.legend_action = QAction(self.tr("Show the &legend"), self)
+        self.legend_action.setCheckable(True)
+        self.legend_action.setChecked(True)
+        self.legend_action.toggled.connect(self.legend.setVisible)
+        view_menu.addAction(self.legend_action)
 
         book_menu = bar.addMenu(self.tr("&Bookings"))
         self._action(self.tr("&New booking…"), self.new_booking, "Ctrl+N", book_menu)
@@ -315,6 +345,33 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window
+
+    def _open_on_a_busy_day(self) -> None:
+        """First impression: when today has no sessions (a Sunday, a holiday), open on the next day that
+        has some, and say so, rather than on a grid of "Hub closed"."""
+        self.first_notice = QLabel(self)
+        self.first_notice.setAccessibleName(self.tr("Why this day is shown"))
+        self.first_notice.hide()
+        self.statusBar().addPermanentWidget(self.first_notice)
+        if self.mode != DAY:
+            return
+        today = self.current_date()
+        try:
+            busy = self.services.wired.search.next_day_with_sessions(today, hub_id=combo_value(self.scope_combo))
+        except HubSchedError:
+            return
+        if busy is None or busy == today:
+            return
+        self.date_edit.blockSignals(True)
+        self.set_date(busy)
+        self.date_edit.blockSignals(False)
+        self.first_notice.setText(
+            self.tr("No sessions today ({today}), so this is {day}, the next day with sessions.").format(
+                today=f"{today:%a %d %b}", day=f"{busy:%a %d %b}"
+            )
+        )
+        self.first_notice.show()
+        self.date_edit.dateChanged.connect(lambda _d: self.first_notice.hide())
 
     def open_search(self) -> SearchDialog:
         """Ctrl+K: search every date by title, organisation, hub or room; Enter jumps to the session."""
@@ -396,7 +453,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         try:
             info = self.services.calendar.session_details(row.id)
         except HubSchedError as exc:
-            self.details.setPlainText(str(exc))
+            self.details.setPlainText(sentence(str(exc)))
             return
         self.details.setHtml(details_html(info, self.tr))
 

@@ -18,6 +18,7 @@ from shiboken6 import isValid
 
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
 from desktop_app.calendar.navigation import DAY, combo_value
+from desktop_app.calendar.words import sentence
 from desktop_app.commands import (
     BookCommand,
     CancelSeriesCommand,
@@ -204,7 +205,7 @@ class CalendarWorkflows(QObject):
         try:
             info = self.w.services.calendar.session_details(row.id)
         except HubSchedError as exc:
-            self.w.prompts.error(self.w, self.tr("Cannot move"), str(exc))
+            self.w.prompts.error(self.w, self.tr("Cannot move"), sentence(str(exc)))
             return None
         dialog = MoveDialog(row, self.w._rooms, repeats=info.frequency != Frequency.ONCE, parent=self.w)
         dialog.accepted.connect(lambda: self.request_move(row, *dialog.target(), scope=dialog.scope()))
@@ -218,7 +219,7 @@ class CalendarWorkflows(QObject):
         try:
             info = self.w.services.calendar.session_details(row.id)
         except HubSchedError as exc:
-            self.w.prompts.error(self.w, self.tr("Cannot move"), str(exc))
+            self.w.prompts.error(self.w, self.tr("Cannot move"), sentence(str(exc)))
             return
         if scope is None and info.frequency == Frequency.ONCE:
             scope = Scope.SESSION
@@ -257,7 +258,7 @@ class CalendarWorkflows(QObject):
         try:
             info = self.w.services.calendar.session_details(row.id)
         except HubSchedError as exc:
-            self.w.prompts.error(self.w, self.tr("Cannot cancel"), str(exc))
+            self.w.prompts.error(self.w, self.tr("Cannot cancel"), sentence(str(exc)))
             return
         scope: Scope | None = Scope.SESSION
         if info.frequency != Frequency.ONCE:
@@ -283,7 +284,7 @@ class CalendarWorkflows(QObject):
         try:
             info = self.w.services.calendar.session_details(row.id)
         except HubSchedError as exc:
-            self.w.prompts.error(self.w, self.tr("Cannot edit"), str(exc))
+            self.w.prompts.error(self.w, self.tr("Cannot edit"), sentence(str(exc)))
             return None
         dialog = DetailsDialog(info, self.w._organisations, self.w)
 

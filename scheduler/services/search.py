@@ -3,22 +3,24 @@
 Owns: matching a typed query against every live series' title, public title, organisation, hub and room
 (case- and accent-insensitive; every word of the query must match somewhere), and answering with each
 match's pattern in words and its next live session (or, when none is left, its last one), so a window
-can jump to it. Read-only; returns plain rows. The matching itself (`normalise`, `matches`) is pure.
+can jump to it. Read-only; returns plain rows. The matching itself (`normalise`, `matches`) is pure; the
+series are kept in memory between searches and re-read only when one has changed.
 Must not import: desktop_app, PySide6.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Hub, Occurrence, Organisation, Room, Series
-from scheduler.recurrence import to_local
+from scheduler.recurrence import to_local, to_utc
 from scheduler.services.calendar import describe_pattern
 from scheduler.services.common import now_utc
 
@@ -35,9 +37,10 @@ def matches(query: str, haystacks: tuple[str, ...]) -> str | None:
     """The first field (of FIELDS) that contains a word of the query, if every word is found in some field;
     None otherwise (and for an empty query)."""
     words = normalise(query).split()
-    if not words:
-        return None
-    normalised = [normalise(h) for h in haystacks]
+    return _match_words(words, tuple(normalise(h) for h in haystacks)) if words else None
+
+
+def _match_words(words: list[str], normalised: tuple[str, ...]) -> str | None:
     first: str | None = None
     for word in words:
         where = next((i for i, h in enumerate(normalised) if word in h), None)
@@ -67,52 +70,43 @@ class SearchHit:
     upcoming: bool  # True when that session is still to come
 
 
+@dataclass(frozen=True)
+class _Indexed:
+    """One live series as the search keeps it: its words normalised once, and its live sessions."""
+
+    row: tuple  # the series columns selected in `_build`
+    haystacks: tuple[str, ...]  # normalised title, public title, organisation, hub, room
+    starts: tuple[datetime, ...]  # its live sessions' starts (UTC), sorted
+    sessions: tuple[tuple[int, int], ...]  # (occurrence id, room id) in the same order
+
+
 class SessionSearch:
+    """Searches an in-memory index of the live series, rebuilt only when the series have changed (every
+    booking change bumps a series' version), so each keystroke costs a few milliseconds at any size."""
+
     def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = now_utc):
         self._sessions = sessions
         self._clock = clock
+        self._stamp: tuple | None = None
+        self._index: list[_Indexed] = []
 
     def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
         """Live series matching `query`: upcoming ones by next date first, then finished ones, newest first."""
-        if not normalise(query).split():
+        words = normalise(query).split()
+        if not words:
             return []
-        with self._sessions() as session:
-            rows = session.execute(
-                select(
-                    Series.id,
-                    Series.title,
-                    Series.public_title,
-                    Organisation.name,
-                    Hub.id,
-                    Hub.name,
-                    Room.id,
-                    Room.name,
-                    Series.frequency,
-                    Series.weekday,
-                    Series.nth,
-                    Series.start_local,
-                    Series.duration_min,
-                    Series.first_date,
-                    Series.last_date,
-                )
-                .join(Organisation, Series.organisation_id == Organisation.id)
-                .join(Room, Series.room_id == Room.id)
-                .join(Hub, Room.hub_id == Hub.id)
-                .where(Series.cancelled.is_(False))
-            ).all()
-            found = []
-            for row in rows:
-                matched = matches(query, (row[1], row[2], row[3], row[5], row[7]))
-                if matched is not None:
-                    found.append((row, matched))
-            ids = [row[0] for row, _ in found]
-            upcoming = self._sessions_at(session, ids, future=True)
-            past = self._sessions_at(session, [i for i in ids if i not in upcoming], future=False)
+        index = self._fresh_index()
+        now = self._clock()
         hits = []
-        for row, matched in found:
-            occurrence = upcoming.get(row[0]) or past.get(row[0])
-            if occurrence is None:
-                continue  # every session cancelled: nothing to jump to
+        for item in index:
+            matched = _match_words(words, item.haystacks)
+            if matched is None:
+                continue
+            at = bisect_left(item.starts, now)
+            upcoming = at < len(item.starts)
+            position = at if upcoming else len(item.starts) - 1
+            row = item.row
+            occurrence_id, room_id = item.sessions[position]
             hits.append(
                 SearchHit(
                     series_id=row[0],
@@ -125,41 +119,85 @@ class SessionSearch:
                     room=row[7],
                     pattern=describe_pattern(_PatternOf(*row[8:])),
                     matched=matched,
-                    occurrence_id=occurrence[0],
-                    session_room_id=occurrence[2],
-                    start_local=to_local(occurrence[1]),
-                    upcoming=row[0] in upcoming,
+                    occurrence_id=occurrence_id,
+                    session_room_id=room_id,
+                    start_local=to_local(item.starts[position]),
+                    upcoming=upcoming,
                 )
             )
         hits.sort(key=lambda h: (not h.upcoming, h.start_local if h.upcoming else -h.start_local.timestamp()))
         return hits[:limit]
 
-    def _sessions_at(self, session: Session, series_ids: list[int], *, future: bool) -> dict[int, tuple]:
-        """For each series, its first live session from now on (future) or its last before now."""
-        if not series_ids:
-            return {}
-        now = self._clock()
-        pick = func.min if future else func.max
-        when = Occurrence.start_utc >= now if future else Occurrence.start_utc < now
-        chosen = (
-            select(Occurrence.series_id, pick(Occurrence.start_utc).label("at"))
-            .where(Occurrence.series_id.in_(series_ids), Occurrence.status != "cancelled", when)
-            .group_by(Occurrence.series_id)
-            .subquery()
-        )
-        result: dict[int, tuple] = {}
-        for series_id, occurrence_id, start, room_id in session.execute(
-            select(Occurrence.series_id, Occurrence.id, Occurrence.start_utc, Occurrence.room_id).join(
-                chosen,
-                and_(
-                    Occurrence.series_id == chosen.c.series_id,
-                    Occurrence.start_utc == chosen.c.at,
-                    Occurrence.status != "cancelled",
-                ),
+    def _fresh_index(self) -> list[_Indexed]:
+        with self._sessions() as session:
+            stamp = tuple(
+                session.execute(
+                    select(func.count(Series.id), func.sum(Series.version), func.max(Series.updated_at))
+                ).one()
             )
+            if stamp != self._stamp:
+                self._index = self._build(session)
+                self._stamp = stamp
+        return self._index
+
+    def _build(self, session: Session) -> list[_Indexed]:
+        rows = session.execute(
+            select(
+                Series.id,
+                Series.title,
+                Series.public_title,
+                Organisation.name,
+                Hub.id,
+                Hub.name,
+                Room.id,
+                Room.name,
+                Series.frequency,
+                Series.weekday,
+                Series.nth,
+                Series.start_local,
+                Series.duration_min,
+                Series.first_date,
+                Series.last_date,
+            )
+            .join(Organisation, Series.organisation_id == Organisation.id)
+            .join(Room, Series.room_id == Room.id)
+            .join(Hub, Room.hub_id == Hub.id)
+            .where(Series.cancelled.is_(False))
+            .order_by(Series.id)
+        ).all()
+        live: dict[int, list[tuple[datetime, int, int]]] = {}
+        for series_id, occurrence_id, start, room_id in session.execute(
+            select(Occurrence.series_id, Occurrence.id, Occurrence.start_utc, Occurrence.room_id)
+            .where(Occurrence.status != "cancelled")
+            .order_by(Occurrence.series_id, Occurrence.start_utc)
         ):
-            result.setdefault(series_id, (occurrence_id, start, room_id))
-        return result
+            live.setdefault(series_id, []).append((start, occurrence_id, room_id))
+        index = []
+        for row in rows:
+            sessions = live.get(row[0])
+            if not sessions:
+                continue  # every session cancelled: nothing to jump to
+            index.append(
+                _Indexed(
+                    row=tuple(row),
+                    haystacks=tuple(normalise(text) for text in (row[1], row[2], row[3], row[5], row[7])),
+                    starts=tuple(start for start, _, _ in sessions),
+                    sessions=tuple((occurrence_id, room_id) for _, occurrence_id, room_id in sessions),
+                )
+            )
+        return index
+
+    def next_day_with_sessions(self, day: date, *, hub_id: int | None = None) -> date | None:
+        """`day` itself if it has a live session (in the hub, or anywhere), else the next local date that
+        has one; None when nothing lies ahead."""
+        with self._sessions() as session:
+            query = select(func.min(Occurrence.start_utc)).where(
+                Occurrence.status != "cancelled", Occurrence.start_utc >= to_utc(day, time(0, 0))
+            )
+            if hub_id is not None:
+                query = query.join(Room, Occurrence.room_id == Room.id).where(Room.hub_id == hub_id)
+            first = session.scalar(query)
+        return None if first is None else to_local(first).date()
 
 
 @dataclass(frozen=True)

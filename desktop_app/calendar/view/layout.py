@@ -58,6 +58,10 @@ class CalendarLayout:
         self.zoom = 1.2  # pixels per minute
         self.column_width = 168
         self.fit_columns = False  # share the viewport's width between the columns
+        self.min_column_width = MIN_COLUMN_WIDTH
+        self.header = HEADER  # column headers (and the hub band, when there is one); grows with the font
+        self.ruler = RULER  # the hour labels; grows with the font
+        self.band = 0  # height of the hub band at the top of the header, 0 when no column names a hub
 
     # -- content ------------------------------------------------------------------------------------
 
@@ -76,14 +80,14 @@ class CalendarLayout:
 
     def content_size(self) -> tuple[int, int]:
         return (
-            RULER + len(self.columns) * self.column_width,
-            HEADER + int((self.grid.day_end - self.grid.day_start) * 60 * self.zoom) + 1,
+            self.ruler + len(self.columns) * self.column_width,
+            self.header + int((self.grid.day_end - self.grid.day_start) * 60 * self.zoom) + 1,
         )
 
     def place(self, rows: list[OccurrenceRow], viewport_width: int) -> None:
         """Lay out the live sessions (and the preview) for the current columns and zoom."""
         if self.fit_columns and self.columns:
-            self.column_width = max(MIN_COLUMN_WIDTH, (viewport_width - RULER) // len(self.columns))
+            self.column_width = max(self.min_column_width, (viewport_width - self.ruler) // len(self.columns))
         self.blocks = []
         for row in rows:
             if row.status == "cancelled":
@@ -126,10 +130,10 @@ class CalendarLayout:
     # -- geometry (content coordinates) ---------------------------------------------------------------
 
     def y(self, minute: float) -> float:
-        return HEADER + (minute - self.grid.day_start * 60) * self.zoom
+        return self.header + (minute - self.grid.day_start * 60) * self.zoom
 
     def x(self, column: int) -> float:
-        return RULER + column * self.column_width
+        return self.ruler + column * self.column_width
 
     def rect(self, column: int, start: time, end: time) -> QRectF:
         top, bottom = self.y(minutes(start)), self.y(minutes(end) if end != time(23, 59) else 24 * 60)
@@ -137,12 +141,12 @@ class CalendarLayout:
 
     def cell_at(self, content: QPointF) -> tuple[int, float] | None:
         """(column, minute of day) at a content point, or None outside the columns."""
-        if content.x() < RULER:
+        if content.x() < self.ruler:
             return None
-        column = int((content.x() - RULER) // self.column_width)
+        column = int((content.x() - self.ruler) // self.column_width)
         if not 0 <= column < len(self.columns):
             return None
-        return column, self.grid.day_start * 60 + (content.y() - HEADER) / self.zoom
+        return column, self.grid.day_start * 60 + (content.y() - self.header) / self.zoom
 
     def snap(self, minute: float) -> int:
         step = self.grid.slot_min
@@ -180,7 +184,7 @@ class CalendarLayout:
         if not self.columns:
             return range(0)
         first = max(0, dx // self.column_width)
-        last = min(len(self.columns) - 1, (dx + width - RULER) // self.column_width)
+        last = min(len(self.columns) - 1, (dx + width - self.ruler) // self.column_width)
         return range(first, last + 1)
 
     def hub_bands(self) -> list[tuple[str, int, int]]:

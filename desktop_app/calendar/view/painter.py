@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 
-from desktop_app.calendar.view.layout import HEADER, RULER, CalendarLayout, row_minutes
+from desktop_app.calendar.view.layout import CalendarLayout, row_minutes
 from desktop_app.item_models import SECTOR_LABELS
 from scheduler.recurrence import to_local
 from scheduler.services.queries import OccurrenceRow
@@ -23,6 +23,28 @@ if TYPE_CHECKING:
 # Sector colours dark enough for white text (contrast >= 4.5:1) in light and dark themes alike.
 SECTOR_COLOURS = {"council": QColor("#2f5f9e"), "partner": QColor("#23704a"), "resident": QColor("#9a4a12")}
 NOW_COLOUR = QColor("#d0021b")
+
+
+# Each sector also has its own pattern, drawn in a strip down a session's left edge: colour is never the
+# only cue (WCAG 1.4.1), even on blocks too short or narrow for the sector's name.
+SECTOR_PATTERNS = {
+    "council": Qt.BrushStyle.HorPattern,
+    "partner": Qt.BrushStyle.BDiagPattern,
+    "resident": Qt.BrushStyle.CrossPattern,
+}
+STRIP = 7
+
+
+def paint_sector_strip(painter: QPainter, box: QRectF, sector: str) -> None:
+    """The sector's pattern, in white, in a strip down the left edge of `box`."""
+    strip = QRectF(box.left() + 1, box.top() + 1, min(STRIP, box.width() / 3), box.height() - 2)
+    painter.save()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#1a1a1a"))
+    painter.drawRect(strip)
+    painter.setBrush(QBrush(QColor("#ffffff"), SECTOR_PATTERNS.get(sector, Qt.BrushStyle.DiagCrossPattern)))
+    painter.drawRect(strip)
+    painter.restore()
 
 
 class CalendarPainter:
@@ -42,14 +64,12 @@ class CalendarPainter:
             painter.drawText(v.viewport().rect(), Qt.AlignmentFlag.AlignCenter, v.tr("No rooms to show"))
             return
         dx, dy = v.horizontalScrollBar().value(), v.verticalScrollBar().value()
-        first_col = max(0, dx // lay.column_width)
-        last_col = min(len(lay.columns) - 1, (dx + width - RULER) // lay.column_width)
-        visible = range(first_col, last_col + 1)
+        visible = lay.visible_columns(dx, width)
 
         painter.save()
-        painter.setClipRect(RULER, HEADER, width - RULER, height - HEADER)
+        painter.setClipRect(lay.ruler, lay.header, width - lay.ruler, height - lay.header)
         painter.translate(-dx, -dy)
-        self._paint_grid(painter, palette, visible, dy + HEADER)
+        self._paint_grid(painter, palette, visible, dy + lay.header)
         self._paint_blocks(painter, palette, QRectF(dx, dy, width, height))
         self._paint_preview(painter, palette, QRectF(dx, dy, width, height))
         self._paint_now(painter, visible)
@@ -57,17 +77,17 @@ class CalendarPainter:
         painter.restore()
 
         painter.save()
-        painter.setClipRect(RULER, 0, width - RULER, HEADER)
+        painter.setClipRect(lay.ruler, 0, width - lay.ruler, lay.header)
         painter.translate(-dx, 0)
-        self._paint_header(painter, palette, visible)
+        self._paint_header(painter, palette, visible, dx)
         painter.restore()
 
         painter.save()
-        painter.setClipRect(0, HEADER, RULER, height - HEADER)
+        painter.setClipRect(0, lay.header, lay.ruler, height - lay.header)
         painter.translate(0, -dy)
         self._paint_ruler(painter, palette)
         painter.restore()
-        painter.fillRect(0, 0, RULER, HEADER, palette.color(QPalette.ColorRole.Window))
+        painter.fillRect(0, 0, lay.ruler, lay.header, palette.color(QPalette.ColorRole.Window))
         painter.end()
 
     def _paint_grid(self, painter: QPainter, palette: QPalette, visible: range, top_visible: float) -> None:
@@ -81,7 +101,7 @@ class CalendarPainter:
         small = QFont(v.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
         for column in visible:
-            x = RULER + column * lay.column_width
+            x = lay.ruler + column * lay.column_width
             painter.fillRect(QRectF(x, top, lay.column_width, bottom - top), alternate if column % 2 else base)
             for span in lay.blocked.get(column, []):
                 rect = lay.rect(column, span.start, span.end).intersected(
@@ -109,21 +129,21 @@ class CalendarPainter:
         light = QColor(palette.color(QPalette.ColorRole.Mid))
         light.setAlpha(70)
         strong = QColor(palette.color(QPalette.ColorRole.Mid))
-        left = RULER + visible.start * lay.column_width
-        right = RULER + (visible.stop) * lay.column_width
+        left = lay.ruler + visible.start * lay.column_width
+        right = lay.ruler + (visible.stop) * lay.column_width
         for minute in range(lay.grid.day_start * 60, lay.grid.day_end * 60 + 1, lay.grid.slot_min):
             painter.setPen(QPen(strong if minute % 60 == 0 else light, 1))
             y = int(lay.y(minute))
             painter.drawLine(left, y, right, y)
         painter.setPen(QPen(strong, 1))
         for column in visible:
-            x = RULER + (column + 1) * lay.column_width
+            x = lay.ruler + (column + 1) * lay.column_width
             painter.drawLine(int(x), int(top), int(x), int(bottom))
         if v.hasFocus() and v.selected_id is None:
             column, slot = v.cursor
             y = lay.y(lay.grid.day_start * 60 + slot * lay.grid.slot_min)
             rect = QRectF(
-                RULER + column * lay.column_width + 1, y + 1, lay.column_width - 2, lay.grid.slot_min * lay.zoom - 2
+                lay.ruler + column * lay.column_width + 1, y + 1, lay.column_width - 2, lay.grid.slot_min * lay.zoom - 2
             )
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -156,7 +176,8 @@ class CalendarPainter:
                 painter.drawRoundedRect(box.adjusted(-1, -1, 1, 1), 4, 4)
                 painter.setPen(QPen(white, 1))
                 painter.drawRoundedRect(box.adjusted(2, 2, -2, -2), 3, 3)
-            self._paint_block_text(painter, box, row, bold, normal, small, white)
+            paint_sector_strip(painter, box, row.sector)
+            self._paint_block_text(painter, box.adjusted(STRIP, 0, 0, 0), row, bold, normal, small, white)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_preview(self, painter: QPainter, palette: QPalette, visible_rect: QRectF) -> None:
@@ -227,6 +248,9 @@ class CalendarPainter:
         v = self.view
         inner = box.adjusted(5, 2, -4, -2)
         private = row.visibility == "private"
+        small_metrics = QFontMetrics(small)
+        if private and inner.width() < small_metrics.horizontalAdvance(v.tr("Private")) + 12:
+            private = False  # no room for the badge: the pattern (see _paint_blocks) still says it
         painter.setPen(white)
         if private:
             painter.setFont(small)
@@ -269,7 +293,7 @@ class CalendarPainter:
         painter.setPen(QPen(NOW_COLOUR, 2))
         for column in visible:
             if lay.columns[column].day == now.date():
-                x = RULER + column * lay.column_width
+                x = lay.ruler + column * lay.column_width
                 painter.drawLine(int(x), int(y), int(x + lay.column_width), int(y))
                 painter.setBrush(NOW_COLOUR)
                 painter.drawEllipse(QPointF(x + 4, y), 3, 3)
@@ -282,7 +306,7 @@ class CalendarPainter:
             row = v.press_row
             end = minute + row_minutes(row)
             rect = QRectF(
-                RULER + column * lay.column_width + 3,
+                lay.ruler + column * lay.column_width + 3,
                 lay.y(minute),
                 lay.column_width - 6,
                 lay.y(end) - lay.y(minute),
@@ -301,7 +325,7 @@ class CalendarPainter:
         if v.create_drag is not None and v.create_moved:
             column, first, last = v.create_drag
             rect = QRectF(
-                RULER + column * lay.column_width + 3,
+                lay.ruler + column * lay.column_width + 3,
                 lay.y(first),
                 lay.column_width - 6,
                 lay.y(last) - lay.y(first),
@@ -318,18 +342,39 @@ class CalendarPainter:
                 v.tr("New booking\n") + f"{first // 60:02d}:{first % 60:02d}–{last // 60:02d}:{last % 60:02d}",
             )
 
-    def _paint_header(self, painter: QPainter, palette: QPalette, visible: range) -> None:
+    def _paint_header(self, painter: QPainter, palette: QPalette, visible: range, dx: int) -> None:
+        """The hub band (one stretch per hub, its name kept in sight while scrolling), then each column's
+        title and subtitle, the font's own line height apart so large fonts never collide."""
         v, lay = self.view, self.layout
         painter.fillRect(
-            QRectF(RULER + visible.start * lay.column_width, 0, len(visible) * lay.column_width, HEADER),
+            QRectF(lay.x(visible.start), 0, len(visible) * lay.column_width, lay.header),
             palette.color(QPalette.ColorRole.Window),
         )
         bold = QFont(v.font())
         bold.setBold(True)
+        if lay.band:
+            band_fill = palette.color(QPalette.ColorRole.Button)
+            painter.setFont(bold)
+            metrics = painter.fontMetrics()
+            for hub, first, last in lay.hub_bands():
+                if last < visible.start or first > visible.stop - 1:
+                    continue
+                left, right = lay.x(first), lay.x(last + 1)
+                painter.fillRect(QRectF(left, 0, right - left, lay.band), band_fill)
+                painter.setPen(QPen(palette.color(QPalette.ColorRole.Dark), 2))
+                painter.drawLine(int(left), 0, int(left), int(lay.header))
+                text_left = max(left, dx + lay.ruler) + 6
+                painter.setPen(palette.color(QPalette.ColorRole.ButtonText))
+                painter.drawText(
+                    QRectF(text_left, 0, max(0.0, right - text_left - 4), lay.band),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    metrics.elidedText(hub, Qt.TextElideMode.ElideRight, int(right - text_left - 4)),
+                )
         today = to_local(v.clock()).date()
+        line = v.fontMetrics().height()
         for column in visible:
             col = lay.columns[column]
-            rect = QRectF(RULER + column * lay.column_width + 4, 3, lay.column_width - 8, HEADER - 6)
+            rect = QRectF(lay.x(column) + 4, lay.band + 3, lay.column_width - 8, lay.header - lay.band - 6)
             painter.setPen(
                 NOW_COLOUR
                 if col.day == today and len({c.day for c in lay.columns}) > 1
@@ -338,7 +383,7 @@ class CalendarPainter:
             painter.setFont(bold)
             metrics = painter.fontMetrics()
             painter.drawText(
-                rect,
+                QRectF(rect.left(), rect.top(), rect.width(), line + 2),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                 metrics.elidedText(col.title, Qt.TextElideMode.ElideRight, int(rect.width())),
             )
@@ -346,30 +391,28 @@ class CalendarPainter:
             metrics = painter.fontMetrics()
             painter.setPen(palette.color(QPalette.ColorRole.WindowText))
             painter.drawText(
-                rect,
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                QRectF(rect.left(), rect.top() + line + 2, rect.width(), line + 2),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                 metrics.elidedText(col.subtitle, Qt.TextElideMode.ElideRight, int(rect.width())),
             )
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
-            x = int(RULER + (column + 1) * lay.column_width)
-            painter.drawLine(x, 0, x, HEADER)
-        painter.drawLine(
-            RULER + visible.start * lay.column_width, HEADER - 1, RULER + visible.stop * lay.column_width, HEADER - 1
-        )
+            x = int(lay.x(column + 1))
+            painter.drawLine(x, int(lay.band), x, int(lay.header))
+        painter.drawLine(int(lay.x(visible.start)), int(lay.header - 1), int(lay.x(visible.stop)), int(lay.header - 1))
 
     def _paint_ruler(self, painter: QPainter, palette: QPalette) -> None:
         v, lay = self.view, self.layout
         painter.fillRect(
-            QRectF(0, HEADER, RULER, lay.y(lay.grid.day_end * 60)), palette.color(QPalette.ColorRole.Window)
+            QRectF(0, lay.header, lay.ruler, lay.y(lay.grid.day_end * 60)), palette.color(QPalette.ColorRole.Window)
         )
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         painter.setFont(v.font())
         for hour in range(lay.grid.day_start, lay.grid.day_end + 1):
             y = lay.y(hour * 60)
             painter.drawText(
-                QRectF(0, y + 1, RULER - 6, 18),
+                QRectF(0, y + 1, lay.ruler - 6, v.fontMetrics().height() + 2),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                 f"{hour:02d}:00",
             )
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
-        painter.drawLine(RULER - 1, HEADER, RULER - 1, int(lay.y(lay.grid.day_end * 60)))
+        painter.drawLine(lay.ruler - 1, lay.header, lay.ruler - 1, int(lay.y(lay.grid.day_end * 60)))

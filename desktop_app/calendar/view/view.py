@@ -98,6 +98,7 @@ class CalendarView(QAbstractScrollArea):
 
     def set_columns(self, columns: list[Column], blocked: list[BlockedSpan], grid: TimeGrid) -> None:
         self.geo.set_columns(columns, blocked, grid)
+        self._update_metrics()
         self.cursor = (
             min(self.cursor[0], max(0, len(columns) - 1)),
             min(self.cursor[1], self.geo.slots() - 1),
@@ -144,6 +145,20 @@ class CalendarView(QAbstractScrollArea):
         self.verticalScrollBar().setSingleStep(int(self.grid.slot_min * self.zoom))
         self.viewport().update()
 
+    def _update_metrics(self) -> None:
+        """Header, hub band and ruler sized from the font, so a 1.5x font never clips or collides."""
+        metrics = self.fontMetrics()
+        line = metrics.height()
+        self.geo.band = line + 6 if any(c.hub for c in self.geo.columns) else 0
+        self.geo.header = max(HEADER, self.geo.band + 2 * (line + 2) + 8)
+        self.geo.ruler = max(RULER, metrics.horizontalAdvance("00:00") + 14)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._update_metrics()
+            self._relayout()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._relayout()
@@ -155,12 +170,12 @@ class CalendarView(QAbstractScrollArea):
 
     def _cell_at(self, pos: QPointF) -> tuple[int, float] | None:
         """(column, minute of day) under a viewport position, or None outside the grid."""
-        if pos.x() < RULER or pos.y() < HEADER:
+        if pos.x() < self.geo.ruler or pos.y() < self.geo.header:
             return None
         return self.geo.cell_at(self._to_content(pos))
 
     def block_at(self, pos: QPointF) -> OccurrenceRow | None:
-        if pos.x() < RULER or pos.y() < HEADER:
+        if pos.x() < self.geo.ruler or pos.y() < self.geo.header:
             return None
         return self.geo.block_at(self._to_content(pos))
 
@@ -181,21 +196,21 @@ class CalendarView(QAbstractScrollArea):
     def ensure_visible(self, column: int, minute: int, span: int = 60) -> None:
         left = self.geo.x(column)
         h = self.horizontalScrollBar()
-        view_w = self.viewport().width() - RULER
-        if left - RULER < h.value():
-            h.setValue(int(left - RULER))
-        elif left + self.column_width - RULER > h.value() + view_w:
-            h.setValue(int(left + self.column_width - RULER - view_w))
-        top, bottom = self.geo.y(minute) - HEADER, self.geo.y(minute + span) - HEADER
+        view_w = self.viewport().width() - self.geo.ruler
+        if left - self.geo.ruler < h.value():
+            h.setValue(int(left - self.geo.ruler))
+        elif left + self.column_width - self.geo.ruler > h.value() + view_w:
+            h.setValue(int(left + self.column_width - self.geo.ruler - view_w))
+        top, bottom = self.geo.y(minute) - self.geo.header, self.geo.y(minute + span) - self.geo.header
         v = self.verticalScrollBar()
-        view_h = self.viewport().height() - HEADER
+        view_h = self.viewport().height() - self.geo.header
         if top < v.value():
             v.setValue(int(top))
         elif bottom > v.value() + view_h:
             v.setValue(int(bottom - view_h))
 
     def scroll_to_time(self, at: time) -> None:
-        self.verticalScrollBar().setValue(int(self.geo.y(minutes(at)) - HEADER))
+        self.verticalScrollBar().setValue(int(self.geo.y(minutes(at)) - self.geo.header))
 
     # -- selection ----------------------------------------------------------------------------------
 
@@ -358,7 +373,7 @@ class CalendarView(QAbstractScrollArea):
         if self.press_row is not None:
             if (pos - self._press).manhattanLength() < 4 and self.drag_target is None:
                 return
-            cell = self._cell_at(QPointF(max(pos.x(), RULER + 1), max(pos.y(), HEADER + 1)))
+            cell = self._cell_at(QPointF(max(pos.x(), self.geo.ruler + 1), max(pos.y(), self.geo.header + 1)))
             if cell is not None:
                 column, _ = cell
                 top = self.geo.snap(cell[1] - self._grab_offset / self.zoom)
@@ -368,7 +383,7 @@ class CalendarView(QAbstractScrollArea):
         if self.create_drag is not None:
             if (pos - self._press).manhattanLength() >= 4:
                 self.create_moved = True
-            cell = self._cell_at(QPointF(max(pos.x(), RULER + 1), max(pos.y(), HEADER + 1)))
+            cell = self._cell_at(QPointF(max(pos.x(), self.geo.ruler + 1), max(pos.y(), self.geo.header + 1)))
             if cell is not None:
                 column, first, _ = self.create_drag
                 last = max(first + self.grid.slot_min, self.geo.snap(cell[1] + self.grid.slot_min / 2))
@@ -428,7 +443,7 @@ class CalendarView(QAbstractScrollArea):
         )
 
     def preview_at(self, pos: QPointF) -> PreviewSession | None:
-        if pos.x() < RULER or pos.y() < HEADER:
+        if pos.x() < self.geo.ruler or pos.y() < self.geo.header:
             return None
         return self.geo.preview_at(self._to_content(pos))
 

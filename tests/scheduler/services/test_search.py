@@ -108,3 +108,12 @@ def test_nothing_is_found_for_an_empty_or_unknown_query(sessions, borough):
     search = SessionSearch(sessions, clock=lambda: NOW)
     assert search.search("") == []
     assert search.search("zumba") == []
+
+
+def test_next_day_with_sessions_is_today_or_the_first_day_ahead(world):
+    services, borough, *_ = world
+    assert services.search.next_day_with_sessions(date(2027, 1, 4)) == date(2027, 1, 4)
+    assert services.search.next_day_with_sessions(date(2027, 1, 6)) == date(2027, 1, 11)
+    assert services.search.next_day_with_sessions(date(2027, 1, 5), hub_id=borough.civic_id) == date(2027, 1, 5)
+    assert services.search.next_day_with_sessions(date(2027, 1, 6), hub_id=borough.civic_id) is None
+    assert services.search.next_day_with_sessions(date(2027, 4, 1)) is None
