@@ -46,6 +46,7 @@ from desktop_app.commands import ChangeController
 from desktop_app.free_room_dialog import FreeRoomDialog
 from desktop_app.item_models import RoomFilterProxy, RoomTreeModel, SessionListModel
 from desktop_app.prompts import Prompts, Scope
+from desktop_app.scrolling import scrolled
 from desktop_app.services import AppServices
 from desktop_app.settings import AppSettings
 from desktop_app.settings_dialog import SettingsDialog
@@ -142,7 +143,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         layout.addWidget(self.tree, 1)
         dock = QDockWidget(self.tr("Hubs and rooms"), self)
         dock.setObjectName("hubs_dock")
-        dock.setWidget(panel)
+        dock.setWidget(scrolled(panel, dock))
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.tree_dock = dock
         for signal in (
@@ -252,7 +253,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         layout.addLayout(buttons)
         dock = QDockWidget(self.tr("Details"), self)
         dock.setObjectName("details_dock")
-        dock.setWidget(panel)
+        dock.setWidget(scrolled(panel, dock))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.details_dock = dock
         self.edit_button.clicked.connect(self.edit_selected)
@@ -341,7 +342,9 @@ class MainWindow(CalendarNavigation, QMainWindow):
             )
             self.planning_window.bookings_changed.connect(self.reload)
             self.planning_window.calendar_preview_changed.connect(self.show_proposal)
-            self.planning_window.resize(1400, 900)
+            # As large as planned, but never larger than the screen it opens on.
+            screen = self.screen().availableGeometry()
+            self.planning_window.resize(min(1400, screen.width()), min(900, screen.height()))
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window

@@ -21,6 +21,7 @@ from desktop_app.planning.requests_panel import RequestsPanel
 from desktop_app.planning.review_panel import ReviewPanel
 from desktop_app.planning.services import PlanningServices
 from desktop_app.prompts import Prompts
+from desktop_app.scrolling import scrolled
 from scheduler.services.directory import TermRow
 
 
@@ -61,11 +62,12 @@ class PlanningWindow(QWidget):
         allocate_layout.addWidget(self.review, 1)
         self.allocate_tab = allocate
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.requests, self.tr("&1 Requests"))
-        self.tabs.addTab(allocate, self.tr("&2 Allocate and review"))
-        self.tabs.addTab(self.closures, self.tr("&3 Closures"))
-        self.tabs.addTab(self.feeds, self.tr("&4 Feeds"))
-        self.tabs.addTab(self.overview, self.tr("&5 Term overview"))
+        # Each tab scrolls rather than widening the window past a small screen.
+        self.tabs.addTab(scrolled(self.requests, self), self.tr("&1 Requests"))
+        self.tabs.addTab(scrolled(allocate, self), self.tr("&2 Allocate and review"))
+        self.tabs.addTab(scrolled(self.closures, self), self.tr("&3 Closures"))
+        self.tabs.addTab(scrolled(self.feeds, self), self.tr("&4 Feeds"))
+        self.tabs.addTab(scrolled(self.overview, self), self.tr("&5 Term overview"))
 
         top = QHBoxLayout()
         label = QLabel(self.tr("&Term:"), self)
