@@ -28,6 +28,7 @@ from scheduler.services.overview import OverviewService
 from scheduler.services.queries import OccurrenceQueries
 from scheduler.services.requests import RequestService
 from scheduler.services.search import SessionSearch
+from scheduler.services.sheets import PrintSheets
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Services:
     calendar: CalendarQueries
     free_rooms: FreeRoomFinder
     search: SessionSearch
+    sheets: PrintSheets
 
 
 def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc) -> Services:
@@ -69,4 +71,5 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         calendar=CalendarQueries(sessions),
         free_rooms=FreeRoomFinder(sessions),
         search=SessionSearch(sessions, clock=clock),
+        sheets=PrintSheets(sessions),
     )

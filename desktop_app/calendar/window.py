@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +39,16 @@ from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
 from desktop_app.calendar.details import details_html, placeholder_html
 from desktop_app.calendar.legend import CalendarLegend
 from desktop_app.calendar.navigation import DAY, WEEK, CalendarNavigation, combo_value
+from desktop_app.calendar.printing import (
+    day_sheet_document,
+    door_sheet_document,
+    page_layout,
+    print_document,
+    print_widget,
+    write_day_sheet,
+    write_door_sheet,
+    write_widget,
+)
 from desktop_app.calendar.search import SearchDialog
 from desktop_app.calendar.view.view import CalendarView
 from desktop_app.calendar.words import sentence
@@ -58,6 +69,9 @@ from scheduler.services.queries import OccurrenceRow
 if TYPE_CHECKING:
     from desktop_app.planning.planning_window import PlanningWindow
     from scheduler.services.allocation import AllocationPreview
+
+# Where published feeds are served unless the planning window's Feeds tab was told otherwise.
+FEED_BASE_URL = "https://feeds.example.org/hubs"
 
 
 class MainWindow(CalendarNavigation, QMainWindow):
@@ -275,6 +289,10 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self._action(self.tr("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences, file_menu)
         self._action(self.tr("&Reload"), self.reload, "F5", file_menu)
         file_menu.addSeparator()
+        self._action(self.tr("Print &day sheet for the hub…"), self.print_day_sheet, "Ctrl+P", file_menu)
+        self._action(self.tr("Print d&oor sheet for the room…"), self.print_door_sheet, None, file_menu)
+        self._action(self.tr("Print the current &view…"), self.print_view, None, file_menu)
+        file_menu.addSeparator()
         self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, file_menu)
 
         edit_menu = bar.addMenu(self.tr("&Edit"))
@@ -348,6 +366,67 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window
+
+    # -- printing ---------------------------------------------------------------------------------------
+
+    def _focus_room(self) -> RoomRow | None:
+        """The room printing is about: the week's room, else the selected session's, else the cursor's."""
+        if self.mode == WEEK and self.week_room_id is not None:
+            room_id = self.week_room_id
+        elif self.view.selected_row() is not None:
+            room_id = self.view.selected_row().room_id
+        elif self.view.columns():
+            room_id = self.view.cursor_cell()[0].room_id
+        else:
+            return None
+        return next((r for r in self._rooms if r.id == room_id), None)
+
+    def _printer(self, landscape: bool) -> QPrinter | None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setPageLayout(page_layout(landscape))
+        dialog = QPrintDialog(printer, self)
+        return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def print_day_sheet(self, path: str | None = None) -> None:
+        """The front desk's sheet for the hub shown (or the selected room's hub) on the day shown."""
+        hub_id = combo_value(self.scope_combo) if self.mode == DAY else None
+        room = self._focus_room()
+        hub_id = hub_id or (room.hub_id if room is not None else None)
+        if hub_id is None:
+            return
+        try:
+            sheet = self.services.wired.sheets.day_sheet(hub_id, self.current_date())
+        except HubSchedError as exc:
+            self.prompts.error(self, self.tr("Cannot print the day sheet"), sentence(str(exc)))
+            return
+        if path is not None:
+            write_day_sheet(sheet, path)
+        elif (printer := self._printer(False)) is not None:
+            print_document(day_sheet_document(sheet), printer)
+
+    def print_door_sheet(self, path: str | None = None) -> None:
+        """The week's door sheet (A4 landscape, with the room feed's QR code) for the room in focus."""
+        room = self._focus_room()
+        if room is None:
+            return
+        try:
+            sheet = self.services.wired.sheets.door_sheet(room.id, self.current_date())
+        except HubSchedError as exc:
+            self.prompts.error(self, self.tr("Cannot print the door sheet"), sentence(str(exc)))
+            return
+        base = str(self.settings.qsettings.value("feeds/base_url", FEED_BASE_URL) or FEED_BASE_URL)
+        url = f"{base.rstrip('/')}/{sheet.feed_path}"
+        if path is not None:
+            write_door_sheet(sheet, url, path)
+        elif (printer := self._printer(True)) is not None:
+            print_document(door_sheet_document(sheet, url), printer)
+
+    def print_view(self, path: str | None = None) -> None:
+        """The calendar exactly as shown, scaled to an A4 landscape page."""
+        if path is not None:
+            write_widget(self.view, path, self.windowTitle())
+        elif (printer := self._printer(True)) is not None:
+            print_widget(self.view, printer)
 
     def _open_on_a_busy_day(self) -> None:
         """First impression: when today has no sessions (a Sunday, a holiday), open on the next day that
