@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout
 
 from desktop_app.calendar.words import sentence
 from desktop_app.item_models import Role
+from desktop_app.planning.workers import BackgroundJob, TaskWorker
 from scheduler.errors import HubSchedError
 from scheduler.services.search import SearchHit, SessionSearch
 
@@ -94,6 +95,22 @@ class SearchDialog(QDialog):
         self.results.activated.connect(lambda _i: self.choose_current())
         self.query.installEventFilter(self)
         self._say(self.tr("Type to search every date."))
+        # The first search reads every series (about a second at 30,000 sessions): do it off the GUI thread
+        # while the user types, and search as soon as it is ready.
+        self._warming: BackgroundJob | None = BackgroundJob(TaskWorker(lambda _stop: search.prepare()), self)
+        self._warming.done.connect(self._warmed)
+        self._warming.start()
+
+    def _warmed(self) -> None:
+        self._warming = None
+        if self.query.text().strip():
+            self.run_search()
+
+    def done(self, result: int) -> None:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+        super().done(result)
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -102,6 +119,9 @@ class SearchDialog(QDialog):
         """Ask the service now (typing normally waits for a short pause first)."""
         self._timer.stop()
         text = self.query.text()
+        if self._warming is not None:
+            self._say(self.tr("Reading the sessions…"))
+            return
         try:
             hits = self._search.search(text)
         except HubSchedError as exc:
@@ -119,6 +139,10 @@ class SearchDialog(QDialog):
             self._say(self.tr("Type to search every date."))
 
     def choose_current(self) -> None:
+        if self._warming is not None:  # Enter before the index is read: wait for it (a second at most)
+            self._warming.join()
+            self._warming = None
+            self.run_search()
         if self._timer.isActive():
             self.run_search()
         index = self.results.currentIndex()

@@ -10,6 +10,7 @@ Must not import: desktop_app, PySide6.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable
@@ -89,6 +90,7 @@ class SessionSearch:
         self._clock = clock
         self._stamp: tuple | None = None
         self._index: list[_Indexed] = []
+        self._lock = threading.Lock()  # `prepare` may run on a worker thread while the window searches
 
     def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
         """Live series matching `query`: upcoming ones by next date first, then finished ones, newest first."""
@@ -97,14 +99,20 @@ class SessionSearch:
             return []
         index = self._fresh_index()
         now = self._clock()
-        hits = []
+        found = []
         for item in index:
             matched = _match_words(words, item.haystacks)
             if matched is None:
                 continue
             at = bisect_left(item.starts, now)
-            upcoming = at < len(item.starts)
-            position = at if upcoming else len(item.starts) - 1
+            if at < len(item.starts):
+                found.append((0, item.starts[at].timestamp(), item, matched, at))
+            else:
+                found.append((1, -item.starts[-1].timestamp(), item, matched, len(item.starts) - 1))
+        # Sort on plain numbers and build hits only for those shown: a one-letter query matches everything.
+        found.sort(key=lambda f: (f[0], f[1], f[2].row[0]))
+        hits = []
+        for finished, _key, item, matched, position in found[:limit]:
             row = item.row
             occurrence_id, room_id = item.sessions[position]
             hits.append(
@@ -122,14 +130,17 @@ class SessionSearch:
                     occurrence_id=occurrence_id,
                     session_room_id=room_id,
                     start_local=to_local(item.starts[position]),
-                    upcoming=upcoming,
+                    upcoming=not finished,
                 )
             )
-        hits.sort(key=lambda h: (not h.upcoming, h.start_local if h.upcoming else -h.start_local.timestamp()))
-        return hits[:limit]
+        return hits
+
+    def prepare(self) -> None:
+        """Read the index now (a window calls this off the GUI thread so the first keystroke is quick)."""
+        self._fresh_index()
 
     def _fresh_index(self) -> list[_Indexed]:
-        with self._sessions() as session:
+        with self._lock, self._sessions() as session:
             stamp = tuple(
                 session.execute(
                     select(func.count(Series.id), func.sum(Series.version), func.max(Series.updated_at))
