@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
-from desktop_app.calendar.details import details_html, placeholder_html
+from desktop_app.calendar.details import details_html, parse_session_link, placeholder_html
 from desktop_app.calendar.legend import CalendarLegend
 from desktop_app.calendar.navigation import DAY, WEEK, CalendarNavigation, combo_value
 from desktop_app.calendar.printing import (
@@ -270,6 +271,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         dock.setWidget(scrolled(panel, dock))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.details_dock = dock
+        self.details.anchorClicked.connect(self._details_link)
         self.edit_button.clicked.connect(self.edit_selected)
         self.move_button.clicked.connect(self.move_selected)
         self.cancel_button.clicked.connect(self.cancel_selected)
@@ -366,6 +368,18 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window
+
+    def _details_link(self, url: QUrl) -> None:
+        """Links in the Details pane: mailto opens the mail program, copy puts the contact on the
+        clipboard, session jumps to the series' previous or next session."""
+        href = url.toString()
+        if href.startswith("mailto:"):
+            QDesktopServices.openUrl(url)
+        elif href.startswith("copy:"):
+            QGuiApplication.clipboard().setText(unquote(href[len("copy:") :]))
+            self.statusBar().showMessage(self.tr("Contact copied to the clipboard."), 5000)
+        elif (place := parse_session_link(href)) is not None:
+            self.go_to_session(*place)
 
     # -- printing ---------------------------------------------------------------------------------------
 
