@@ -15,6 +15,7 @@ from PySide6.QtCore import QDate, QModelIndex
 from PySide6.QtWidgets import QComboBox
 
 from desktop_app.booking_dialog import pydate, qdate
+from desktop_app.calendar.month import month_grid_start
 from desktop_app.calendar.view.layout import Column
 from desktop_app.calendar.words import people, sentence, sessions
 from desktop_app.item_models import Role
@@ -24,6 +25,8 @@ from scheduler.services.allocation_calendar import preview_sessions
 from scheduler.services.directory import HubRow, RoomRow
 
 DAY, WEEK = "day", "week"
+MONTH_HUB, MONTH_ROOM = "month-hub", "month-room"  # a month of the hub(s) in the scope combo, or of one room
+MONTHS = (MONTH_HUB, MONTH_ROOM)
 # WORKAROUND: PySide6 6.12 on Python 3.11 drops a reference to None each time an invalid QVariant
 # comes back from C++ (e.g. `currentData()` of an item whose data is None, `index.data()` of an
 # invalid index); enough of them crash the interpreter. So no item data is None ("all hubs" is 0)
@@ -92,7 +95,7 @@ class CalendarNavigation:
         if view["room_id"] and any(r.id == view["room_id"] for r in self._rooms):
             self.week_room_id = int(view["room_id"])
             self._fill_room_combo()
-        self.mode = WEEK if view["mode"] == WEEK else DAY
+        self.mode = view["mode"] if view["mode"] in (WEEK, *MONTHS) else DAY
         self.mode_combo.blockSignals(True)
         self.mode_combo.setCurrentIndex(self.mode_combo.findData(self.mode))
         self.mode_combo.blockSignals(False)
@@ -116,6 +119,11 @@ class CalendarNavigation:
         self.set_date(self.today())
 
     def step_date(self, direction: int) -> None:
+        if self.mode in MONTHS:
+            day = self.current_date().replace(day=1)
+            month = day.month - 1 + direction
+            self.set_date(day.replace(year=day.year + month // 12, month=month % 12 + 1))
+            return
         self.set_date(self.current_date() + timedelta(days=direction * (7 if self.mode == WEEK else 1)))
 
     def set_mode(self, mode: str) -> None:
@@ -123,7 +131,7 @@ class CalendarNavigation:
 
     def _mode_changed(self) -> None:
         new_mode = self.mode_combo.currentData()
-        if new_mode == WEEK and self.mode == DAY and self.view.columns():
+        if new_mode in (WEEK, MONTH_ROOM) and self.mode == DAY and self.view.columns():
             column, _ = self.view.cursor_cell()
             selected = self.view.selected_row()
             self.week_room_id = selected.room_id if selected else column.room_id
@@ -160,7 +168,7 @@ class CalendarNavigation:
 
     def _room_combo_changed(self, _index: int) -> None:
         self.week_room_id = combo_value(self.room_combo)
-        if self.mode == WEEK:
+        if self.mode in (WEEK, MONTH_ROOM):
             self.reload()
 
     def zoom_by(self, factor: float) -> None:
@@ -199,7 +207,36 @@ class CalendarNavigation:
         hub_id = combo_value(self.scope_combo)
         return [r for r in self._rooms if (hub_id is None or r.hub_id == hub_id) and self.room_proxy.room_matches(r)]
 
+    def _reload_month(self) -> None:
+        """The month view: every live session of the month grid's six weeks, for the hub(s) or the room."""
+        day = self.current_date()
+        first = month_grid_start(day)
+        last = first + timedelta(days=7 * 6 - 1)
+        room_id = self.week_room_id if self.mode == MONTH_ROOM else None
+        hub_id = combo_value(self.scope_combo) if self.mode == MONTH_HUB else None
+        try:
+            rows = self.services.occurrences.live_between(first, last, hub_id=hub_id, room_id=room_id)
+        except HubSchedError as exc:
+            self.prompts.error(self, self.tr("Cannot load the calendar"), sentence(str(exc)))
+            return
+        self.month_view.set_month(day, rows, self.today())
+        in_month = [r for r in rows if r.start_local.month == day.month and r.start_local.year == day.year]
+        where = self.room_combo.currentText() if self.mode == MONTH_ROOM else self.scope_combo.currentText()
+        self.statusBar().showMessage(f"{sessions(len(in_month))} · {where} · {day:%B %Y}")
+
+    def _show_mode_widgets(self) -> None:
+        month = self.mode in MONTHS
+        self.calendar_stack.setCurrentWidget(self.month_view if month else self.view)
+        self.scope_combo.setVisible(self.mode in (DAY, MONTH_HUB))
+        self.room_combo.setVisible(self.mode in (WEEK, MONTH_ROOM))
+        self.fit_button.setEnabled(self.mode == DAY)
+
     def reload(self) -> None:
+        self._show_mode_widgets()
+        if self.mode in MONTHS:
+            self._reload_month()
+            self._update_actions()
+            return
         day = self.current_date()
         grid = self.settings.time_grid
         try:
@@ -251,8 +288,6 @@ class CalendarNavigation:
             + (f"{first:%d %b} – {last:%d %b %Y}" if first != last else f"{day:%A %d %B %Y}")
             + (self.tr(" · %n proposed", "", proposed) if self.proposal is not None else "")
         )
-        self.scope_combo.setVisible(self.mode == DAY)
-        self.room_combo.setVisible(self.mode == WEEK)
         self._update_actions()
 
     def _update_actions(self) -> None:

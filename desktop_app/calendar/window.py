@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QTextBrowser,
     QToolButton,
     QTreeView,
@@ -39,7 +40,8 @@ from PySide6.QtWidgets import (
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
 from desktop_app.calendar.details import details_html, parse_session_link, placeholder_html
 from desktop_app.calendar.legend import CalendarLegend
-from desktop_app.calendar.navigation import DAY, WEEK, CalendarNavigation, combo_value
+from desktop_app.calendar.month import MonthView
+from desktop_app.calendar.navigation import DAY, MONTH_HUB, MONTH_ROOM, WEEK, CalendarNavigation, combo_value
 from desktop_app.calendar.printing import (
     day_sheet_document,
     door_sheet_document,
@@ -189,6 +191,8 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.mode_combo = QComboBox(centre)
         self.mode_combo.addItem(self.tr("Day: rooms as columns"), DAY)
         self.mode_combo.addItem(self.tr("Week: one room"), WEEK)
+        self.mode_combo.addItem(self.tr("Month: hubs"), MONTH_HUB)
+        self.mode_combo.addItem(self.tr("Month: one room"), MONTH_ROOM)
         self.mode_combo.setAccessibleName(self.tr("View"))
         self.scope_combo = QComboBox(centre)
         self.scope_combo.setAccessibleName(self.tr("Hubs shown"))
@@ -232,7 +236,12 @@ class MainWindow(CalendarNavigation, QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addLayout(second)
-        layout.addWidget(self.view, 1)
+        self.month_view = MonthView(centre)
+        self.month_view.day_chosen.connect(self._month_day_chosen)
+        self.calendar_stack = QStackedWidget(centre)
+        self.calendar_stack.addWidget(self.view)
+        self.calendar_stack.addWidget(self.month_view)
+        layout.addWidget(self.calendar_stack, 1)
         self.legend = CalendarLegend(centre)
         layout.addWidget(self.legend)
         self.setCentralWidget(centre)
@@ -316,6 +325,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         view_menu = bar.addMenu(self.tr("&View"))
         self._action(self.tr("&Day view"), lambda: self.set_mode(DAY), "Ctrl+1", view_menu)
         self._action(self.tr("&Week view"), lambda: self.set_mode(WEEK), "Ctrl+2", view_menu)
+        self._action(self.tr("&Month view"), lambda: self.set_mode(MONTH_HUB), "Ctrl+3", view_menu)
         view_menu.addSeparator()
         self._action(self.tr("&Previous"), lambda: self.step_date(-1), "Alt+Left", view_menu)
         self._action(self.tr("&Next"), lambda: self.step_date(1), "Alt+Right", view_menu)
@@ -368,6 +378,15 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window
+
+    def _month_day_chosen(self, day: date) -> None:
+        """A day clicked in the month view opens in the day view (the room's hub, for a room's month)."""
+        if self.mode == MONTH_ROOM:
+            room = next((r for r in self._rooms if r.id == self.week_room_id), None)
+            self.show_day(room.hub_id if room is not None else None, day)
+        else:
+            self.show_day(combo_value(self.scope_combo), day)
+        self.view.setFocus()
 
     def _details_link(self, url: QUrl) -> None:
         """Links in the Details pane: mailto opens the mail program, copy puts the contact on the
