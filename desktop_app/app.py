@@ -13,6 +13,7 @@ import sys
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desktop_app.connecting import CANCELLED, connect_with_progress
 from desktop_app.main_window import MainWindow
 from desktop_app.services import AppServices, connect
 from desktop_app.settings import AppSettings
@@ -38,11 +39,25 @@ def run(url: str, operator: str) -> int:
     app.setApplicationName("Hub Scheduler")
     app.setOrganizationName("Hub Scheduler")
     settings = AppSettings(QSettings())
+    timeout = settings.connect_timeout
+
+    def open_url(chosen: str, parent=None) -> AppServices:
+        # Off the GUI thread, behind a busy dialog with Cancel, bounded by the connect timeout.
+        return connect_with_progress(
+            lambda: connect(chosen, operator, timeout=timeout),
+            where=db.display_url(chosen),
+            timeout=timeout,
+            parent=parent,
+        )
+
     try:
-        services: AppServices = connect(choose_url(url, settings), operator)
+        services: AppServices = open_url(choose_url(url, settings))
     except HubSchedError as exc:
-        QMessageBox.critical(None, "Hub Scheduler", f"Cannot open the database:\n{exc}")
+        if str(exc) == CANCELLED:
+            return 2
+        message = str(exc)
+        QMessageBox.critical(None, "Hub Scheduler", f"Cannot open the database:\n{message[:1].upper()}{message[1:]}")
         return 2
-    window = MainWindow(services, settings, connect=lambda new_url: connect(new_url, operator))
+    window = MainWindow(services, settings, connect=lambda new_url: open_url(new_url, window))
     window.show()
     return app.exec()

@@ -39,10 +39,11 @@ class AppServices:
         self.engine.dispose()
 
 
-def connect(url: str, operator: str) -> AppServices:
-    """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message."""
+def connect(url: str, operator: str, *, timeout: float | None = None) -> AppServices:
+    """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message.
+    `timeout`: seconds to wait for a database server to answer (None: the driver's own default)."""
     try:
-        engine = db.make_engine(url)
+        engine = db.make_engine(url, connect_timeout=timeout)
         if not db.is_current(engine):
             db.upgrade(engine)
         sessions = db.make_session_factory(engine)
@@ -53,6 +54,11 @@ def connect(url: str, operator: str) -> AppServices:
         raise DatabaseUnavailable(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if "timeout" in reason.lower() or "timed out" in reason.lower():
+            raise DatabaseUnavailable(
+                f"the database server at {db.display_url(url)} did not answer within {timeout or 0:g} seconds; "
+                "check that it is running and reachable, or choose another database in the settings"
+            ) from None
         raise DatabaseUnavailable(f"cannot open the database at {db.display_url(url)}: {reason}") from None
     except HubSchedError:
         raise
