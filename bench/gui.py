@@ -7,7 +7,9 @@ Measures, offscreen:
 2. with a full year loaded (>= 20,000 sessions across the six hubs, booked through the BookingService)
    the time to switch between the day view (all hubs) and the week view and repaint — target < 100 ms;
 3. the peak resident memory of that process — target < 400 MB;
-4. search (Ctrl+K) latency over that year, topped up to >= 30,000 sessions: the service's answer and the
+4. the longest GUI-thread block (an event-loop stall probe) on the real launch path, from start-up through
+   everyday workflows (switching views, search, opening the planning window) — target < 200 ms;
+5. search (Ctrl+K) latency over that year, topped up to >= 30,000 sessions: the service's answer and the
    search box's full round trip (service + result list) for typical queries — target < 50 ms.
 Each measurement runs in its own process so that set-up work does not count.
 """
@@ -101,6 +103,76 @@ def child_start(path: str) -> None:
         windows[0].repaint()
         print(json.dumps({"cold_start_s": clock.time() - started}), flush=True)
         app.quit()
+
+    QTimer.singleShot(0, ready)
+    launcher.main(["--db", f"sqlite:///{path}"])
+
+
+def child_stalls(path: str) -> None:
+    """Runs in a fresh process on the real launch path (desktop_app.launcher.main), with an event-loop stall
+    probe: a 5 ms timer started with the QApplication whose late ticks measure how long the GUI thread was
+    blocked, attributed to the step that was running. After start-up the probe drives everyday workflows."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app import launcher
+
+    app = QApplication(sys.argv[:1])
+    state = {"label": "start-up: connecting and building the window", "last": clock.perf_counter()}
+    worst: dict[str, float] = {}
+
+    def tick() -> None:
+        now = clock.perf_counter()
+        gap = (now - state["last"]) * 1000
+        label = str(state["label"])
+        worst[label] = max(worst.get(label, 0.0), gap)
+        state["last"] = now
+
+    probe = QTimer()
+    probe.setInterval(5)
+    probe.timeout.connect(tick)
+    probe.start()
+
+    def steps(window) -> list[tuple[str, object]]:
+        return [
+            ("day view: next day", lambda: window.step_date(1)),
+            ("day view to week view", lambda: window.set_mode("week")),
+            ("week view to month view", lambda: window.set_mode("month-hub")),
+            ("month view to day view", lambda: window.set_mode("day")),
+            ("fit all rooms to the width", lambda: window.fit_action.setChecked(True)),
+            ("open the search box", window.open_search),
+            ("search: type 'job' and search", lambda: (window.search_dialog.query.setText("job"),)),
+            ("search: results shown", lambda: window.search_dialog.run_search()),
+            ("search: Enter jumps to the session", lambda: window.search_dialog.choose_current()),
+            ("reading the calendar for 3 s", lambda: None),
+            ("open the planning window", window.open_planning),
+            ("close the planning window", lambda: window.planning_window.close()),
+        ]
+
+    def run_steps(window, todo: list) -> None:
+        if not todo:
+            state["label"] = "idle"
+            QTimer.singleShot(200, finish)
+            return
+        label, action = todo[0]
+        state["label"] = label
+        action()
+        QTimer.singleShot(3000 if label.startswith("reading") else 150, lambda: run_steps(window, todo[1:]))
+
+    def finish() -> None:
+        probe.stop()
+        print(json.dumps(worst), flush=True)
+        app.closeAllWindows()
+        app.quit()
+
+    def ready() -> None:
+        windows = [w for w in app.topLevelWidgets() if w.isVisible() and w.inherits("QMainWindow")]
+        if not windows:
+            QTimer.singleShot(10, ready)
+            return
+        state["label"] = "start-up: first paint"
+        windows[0].repaint()
+        QTimer.singleShot(100, lambda: run_steps(windows[0], steps(windows[0])))
 
     QTimer.singleShot(0, ready)
     launcher.main(["--db", f"sqlite:///{path}"])
@@ -250,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child-start")
     parser.add_argument("--child-switch")
     parser.add_argument("--child-search")
+    parser.add_argument("--child-stalls")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--year-db", help="reuse (or keep) the full-year database at this path")
     args = parser.parse_args(argv)
@@ -262,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_search:
         child_search(args.child_search, args.rounds)
         return 0
+    if args.child_stalls:
+        child_stalls(args.child_stalls)
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         demo = Path(folder) / "demo.sqlite3"
         make_demo(demo)
@@ -270,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
             f"cold start to interactive window (demo DB): best {min(starts):.2f} s, "
             f"runs {', '.join(f'{s:.2f}' for s in starts)} (target < 2 s)"
         )
+        stalls = _run_child(["--child-stalls", str(demo)], folder)
+        label, longest = max(stalls.items(), key=lambda item: item[1])
+        print(f"longest GUI-thread block on the real launch path: {longest:.0f} ms in '{label}' (target < 200 ms)")
+        for step, ms in stalls.items():
+            print(f"  {step}: {ms:.0f} ms")
         year = Path(args.year_db) if args.year_db else Path(folder) / "year.sqlite3"
         began = clock.perf_counter()
         if not year.exists():
