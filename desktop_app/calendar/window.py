@@ -363,10 +363,16 @@ class MainWindow(CalendarNavigation, QMainWindow):
             from desktop_app.planning.planning_window import PlanningWindow
             from desktop_app.planning.services import PlanningServices
 
+            # First impression: the term people are asking for, not an empty current one.
+            try:
+                term_id = self.services.directory.next_term_with_requests(self.today())
+            except HubSchedError:
+                term_id = None
             self.planning_window = PlanningWindow(
                 PlanningServices.from_app(self.services),
                 self.prompts,
                 self.settings.qsettings,
+                term_id=term_id,
                 controller=self.controller,
                 parent=self,
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from PySide6.QtCore import Qt
+
 from tests.desktop_app.conftest import open_window
 
 SUNDAY = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)  # Sun 10 Jan 2027; the small borough's next session: Fri 15th
@@ -31,3 +33,20 @@ def test_labels_count_people_in_words(qtbot, window, small) -> None:
     assert "Expected: 4 people" in window.details.toPlainText()
     assert any(c.subtitle.endswith("12 people") for c in window.view.columns())
     assert window.statusBar().currentMessage().startswith("2 sessions")
+
+
+def test_planning_opens_on_the_next_term_with_requests_and_words_an_empty_term(
+    qtbot, demo_services, settings, prompts
+) -> None:
+    window = open_window(qtbot, demo_services, settings, prompts, now=datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
+    planning = window.open_planning()
+    try:
+        spring = demo_services.wired.allocation.term_id("Spring 2027")
+        assert planning.term_id == spring  # Autumn 2026 is current, but nobody has asked for it
+        planning.term.setCurrentIndex(planning.term.findText("Autumn 2026", flags=Qt.MatchFlag.MatchStartsWith))
+        qtbot.waitUntil(lambda: "Autumn 2026" in planning.overview.headline.text())
+        headline = planning.overview.headline.text()
+        assert "nothing has been requested for this term" in headline
+        assert "of 0 requested" not in headline
+    finally:
+        planning.join()
