@@ -62,12 +62,11 @@ class PlanningWindow(QWidget):
         allocate_layout.addWidget(self.review, 1)
         self.allocate_tab = allocate
         self.tabs = QTabWidget(self)
-        # Each tab scrolls rather than widening the window past a small screen.
-        self.tabs.addTab(scrolled(self.requests, self), self.tr("&1 Requests"))
-        self.tabs.addTab(scrolled(allocate, self), self.tr("&2 Allocate and review"))
-        self.tabs.addTab(scrolled(self.closures, self), self.tr("&3 Closures"))
-        self.tabs.addTab(scrolled(self.feeds, self), self.tr("&4 Feeds"))
-        self.tabs.addTab(scrolled(self.overview, self), self.tr("&5 Term overview"))
+        self.tabs.addTab(self.requests, self.tr("&1 Requests"))
+        self.tabs.addTab(allocate, self.tr("&2 Allocate and review"))
+        self.tabs.addTab(self.closures, self.tr("&3 Closures"))
+        self.tabs.addTab(self.feeds, self.tr("&4 Feeds"))
+        self.tabs.addTab(self.overview, self.tr("&5 Term overview"))
 
         top = QHBoxLayout()
         label = QLabel(self.tr("&Term:"), self)
@@ -77,7 +76,7 @@ class PlanningWindow(QWidget):
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(scrolled(self.tabs, self), 1)  # scrolls rather than outgrow a small screen
 
         self.allocation.preview_ready.connect(self.review.set_preview)
         self.allocation.run_started.connect(lambda: self.review.set_preview(None))
