@@ -89,8 +89,10 @@ class PlanningWindow(QWidget):
         self.term.currentIndexChanged.connect(self._term_changed)
         if controller is not None:  # an undo or redo in the calendar changes what these panels show
             controller.changed.connect(self.refresh)
-        if term_id is not None:
+        if term_id is not None:  # quietly: the line below loads the term once, not twice
+            self.term.blockSignals(True)
             self.term.setCurrentIndex(max(0, self.term.findData(term_id)))
+            self.term.blockSignals(False)
         self._term_changed()
         self.feeds.reload()
 
