@@ -1,6 +1,7 @@
-"""Every window and dialog fits a 1280x720 laptop screen, at the normal font and at 1.5x: nothing is wider
-or taller than the screen and every visible button lies on it (inside a scroll area counts: it can be
-scrolled to)."""
+"""Every window and dialog fits a 1280x720 laptop screen at 100% and 150% scale (853x480 logical pixels)
+and at 1.5x font size: nothing needs to be wider or taller than the screen (a window larger than the
+screen is shrunk to it, as a window manager does) and every visible button then lies on the screen (inside
+a scroll area counts: it can be scrolled to)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,19 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication
 from tests.desktop_app.conftest import open_window
 from tests.screenshots import screenshot_dir
 
-SCREEN = QRect(0, 0, 1280, 720)
+CASES = {
+    "100%": (QRect(0, 0, 1280, 720), 1.0),
+    "150%-scale": (QRect(0, 0, 853, 480), 1.0),  # 1280x720 physical pixels at 150%: 853x480 logical
+    "font-1.5x": (QRect(0, 0, 1280, 720), 1.5),
+}
 
 
-@pytest.fixture(params=[1.0, 1.5], ids=["font-1x", "font-1.5x"])
-def font_scale(request, qapp) -> Iterator[float]:
+@pytest.fixture(params=list(CASES), ids=list(CASES))
+def font_scale(request, qapp) -> Iterator[str]:
+    _screen, scale = CASES[request.param]
     original = QFont(qapp.font())
     bigger = QFont(original)
-    bigger.setPointSizeF(original.pointSizeF() * request.param)
+    bigger.setPointSizeF(original.pointSizeF() * scale)
     qapp.setFont(bigger)
     yield request.param
     qapp.setFont(original)
@@ -37,7 +43,7 @@ def _inside_scroll_area(widget: QWidget, top: QWidget) -> bool:
     return False
 
 
-def off_screen_buttons(top: QWidget) -> list[str]:
+def off_screen_buttons(top: QWidget, screen: QRect) -> list[str]:
     """Visible buttons of `top` (placed at the screen's corner) that lie partly off the 1280x720 screen."""
     QApplication.processEvents()
     problems = []
@@ -45,31 +51,32 @@ def off_screen_buttons(top: QWidget) -> list[str]:
         if not button.isVisibleTo(top) or _inside_scroll_area(button, top):
             continue
         rect = QRect(button.mapTo(top, QPoint(0, 0)), button.size())
-        if not SCREEN.contains(rect):
+        if not screen.contains(rect):
             problems.append(f"{button.text() or button.accessibleName() or type(button).__name__} at {rect}")
     return problems
 
 
-def check_fits(top: QWidget, name: str, scale: float) -> None:
+def check_fits(top: QWidget, name: str, scale: str) -> None:
+    screen = CASES[scale][0]
     top.move(0, 0)
-    if top.width() > SCREEN.width() or top.height() > SCREEN.height():
-        top.resize(min(top.width(), SCREEN.width()), min(top.height(), SCREEN.height()))
+    if top.width() > screen.width() or top.height() > screen.height():
+        top.resize(min(top.width(), screen.width()), min(top.height(), screen.height()))
     QApplication.processEvents()
-    assert top.width() <= SCREEN.width() and top.height() <= SCREEN.height(), (
+    assert top.width() <= screen.width() and top.height() <= screen.height(), (
         f"{name} is {top.width()}x{top.height()}, minimum {top.minimumSizeHint().width()}x"
         f"{top.minimumSizeHint().height()}"
     )
-    assert off_screen_buttons(top) == [], f"{name}: buttons off a 1280x720 screen"
+    assert off_screen_buttons(top, screen) == [], f"{name}: buttons off a {screen.width()}x{screen.height()} screen"
     top.grab().save(str(screenshot_dir() / f"fit-{name}-{scale}.png"))
 
 
 def test_the_calendar_window_and_its_dialogs_fit(qtbot, demo_services, settings, prompts, font_scale) -> None:
     window = open_window(qtbot, demo_services, settings, prompts)
-    window.resize(SCREEN.size())
+    window.resize(CASES[font_scale][0].size())
     check_fits(window, "calendar-day", font_scale)
     window.set_mode("week")
     check_fits(window, "calendar-week", font_scale)
-    assert window.width() <= SCREEN.width(), "switching to the week view widened the window"
+    assert window.width() <= CASES[font_scale][0].width(), "switching to the week view widened the window"
     window.set_mode("day")
     window.show_day(None, date(2026, 12, 2))
     for name, open_dialog in (
@@ -93,7 +100,7 @@ def test_the_calendar_window_and_its_dialogs_fit(qtbot, demo_services, settings,
 
 def test_the_planning_window_and_the_request_form_fit(qtbot, demo_services, settings, prompts, font_scale) -> None:
     window = open_window(qtbot, demo_services, settings, prompts)
-    window.resize(SCREEN.size())
+    window.resize(CASES[font_scale][0].size())
     planning = window.open_planning()
     qtbot.waitExposed(planning)
     try:
