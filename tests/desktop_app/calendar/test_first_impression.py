@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
+from desktop_app.calendar.words import sentence
+from desktop_app.prompts import Prompts
 from tests.desktop_app.conftest import open_window
 
 SUNDAY = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)  # Sun 10 Jan 2027; the small borough's next session: Fri 15th
@@ -50,3 +53,11 @@ def test_planning_opens_on_the_next_term_with_requests_and_words_an_empty_term(
         assert "of 0 requested" not in headline
     finally:
         planning.join()
+
+
+def test_error_messages_start_with_a_capital(qtbot, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, message: shown.append(message))
+    Prompts().error(None, "Cannot move", "room is closed on Fri 15 Jan")
+    assert shown == ["Room is closed on Fri 15 Jan"]
+    assert sentence("cannot open the database") == "Cannot open the database"
