@@ -356,12 +356,13 @@ def main(argv: list[str] | None = None) -> int:
         if not year.exists():
             make_demo(year)
             sessions = fill_year(year)
+            print(
+                f"full year: {sessions} sessions in the database (booked through the services in "
+                f"{clock.perf_counter() - began:.0f} s)"
+            )
         else:
             sessions = top_up(year, 0)
-        print(
-            f"full year: {sessions} sessions in the database (booked through the services in "
-            f"{clock.perf_counter() - began:.0f} s)"
-        )
+            print(f"full year: reusing {year} ({sessions} sessions)")
         result = _run_child(["--child-switch", str(year), "--rounds", str(args.rounds)], folder)
         for key in ("day_to_week_ms", "week_to_day_ms", "next_day_ms"):
             print(f"{key}: median {result[key]['median']:.1f} ms, max {result[key]['max']:.1f} ms (target < 100 ms)")
