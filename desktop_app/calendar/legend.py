@@ -25,7 +25,7 @@ class CalendarLegend(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.entries = [(sector, self.tr(label)) for sector, label in SECTOR_LABELS.items()] + [
             ("private", self.tr("Private: not in public feeds")),
-            ("moved", self.tr("“moved”: not in its usual place")),
+            ("moved", self.tr("moved: not in its usual place")),
             ("proposed", self.tr("Proposed, not booked")),
             ("closed", self.tr("Hub closed")),
             ("closure", self.tr("Closure or bank holiday")),
@@ -46,15 +46,15 @@ class CalendarLegend(QWidget):
         h = self.height()
         x = 4.0
         for key, text in self.entries:
+            width = metrics.horizontalAdvance(text)
+            if x + SWATCH + 4 + width > self.width():
+                break  # the rest are in the tooltip and the accessible description; never half a label
             box = QRectF(x, 4, SWATCH, h - 8)
             self._swatch(painter, palette, key, box)
             x += SWATCH + 4
-            width = metrics.horizontalAdvance(text)
             painter.setPen(palette.color(QPalette.ColorRole.WindowText))
             painter.drawText(QRectF(x, 0, width + 2, h), Qt.AlignmentFlag.AlignVCenter, text)
             x += width + 16
-            if x > self.width():
-                break
         painter.end()
 
     def _swatch(self, painter: QPainter, palette: QPalette, key: str, box: QRectF) -> None:
