@@ -73,7 +73,16 @@ class OverviewPanel(QWidget):
 
     def set_term(self, term_id: int) -> None:
         self.term_id = term_id
-        self.reload()
+        # The overview is the last tab: compute it when it is shown, not while the planning window opens.
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self._stale = False
+            self.reload()
 
     def reload(self) -> None:
         if not self.term_id:

@@ -47,6 +47,7 @@ def test_planning_opens_on_the_next_term_with_requests_and_words_an_empty_term(
         spring = demo_services.wired.allocation.term_id("Spring 2027")
         assert planning.term_id == spring  # Autumn 2026 is current, but nobody has asked for it
         planning.term.setCurrentIndex(planning.term.findText("Autumn 2026", flags=Qt.MatchFlag.MatchStartsWith))
+        planning.tabs.setCurrentWidget(planning.overview)
         qtbot.waitUntil(lambda: "Autumn 2026" in planning.overview.headline.text())
         headline = planning.overview.headline.text()
         assert "nothing has been requested for this term" in headline
