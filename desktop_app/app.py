@@ -13,7 +13,7 @@ import sys
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.connecting import CANCELLED, connect_with_progress
+from desktop_app.connecting import CANCELLED, connect_with_progress, warm_up
 from desktop_app.main_window import MainWindow
 from desktop_app.services import AppServices, connect
 from desktop_app.settings import AppSettings
@@ -44,7 +44,7 @@ def run(url: str, operator: str) -> int:
     def open_url(chosen: str, parent=None) -> AppServices:
         # Off the GUI thread, behind a busy dialog with Cancel, bounded by the connect timeout.
         return connect_with_progress(
-            lambda: connect(chosen, operator, timeout=timeout),
+            lambda: warm_up(connect(chosen, operator, timeout=timeout)),
             where=db.display_url(chosen),
             timeout=timeout,
             parent=parent,
