@@ -13,6 +13,7 @@ import sys
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desktop_app.connecting import CANCELLED, connect_with_progress, warm_up
 from desktop_app.first_start import OWN, answer_first_start
 from desktop_app.main_window import MainWindow
 from desktop_app.services import AppServices, connect
@@ -39,15 +40,31 @@ def run(url: str, operator: str) -> int:
     app.setApplicationName("Hub Scheduler")
     app.setOrganizationName("Hub Scheduler")
     settings = AppSettings(QSettings())
+    timeout = settings.connect_timeout
     chosen: list[str] = []
-    try:
-        services: AppServices = connect(
-            choose_url(url, settings), operator, first_start=lambda setup: chosen.append(answer_first_start(setup))
+
+    def open_url(url_chosen: str, parent=None) -> AppServices:
+        # Off the GUI thread, behind a busy dialog with Cancel, bounded by the connect timeout. A new database
+        # is left undecided there; the first-start question is a dialog, so it is asked here, on the GUI thread.
+        opened = connect_with_progress(
+            lambda: warm_up(connect(url_chosen, operator, first_start=lambda _setup: None, timeout=timeout)),
+            where=db.display_url(url_chosen),
+            timeout=timeout,
+            parent=parent,
         )
+        if opened.wired.setup.needs_choice():
+            chosen.append(answer_first_start(opened.wired.setup))
+        return opened
+
+    try:
+        services: AppServices = open_url(choose_url(url, settings))
     except HubSchedError as exc:
-        QMessageBox.critical(None, "Hub Scheduler", f"Cannot open the database:\n{exc}")
+        if str(exc) == CANCELLED:
+            return 2
+        message = str(exc)
+        QMessageBox.critical(None, "Hub Scheduler", f"Cannot open the database:\n{message[:1].upper()}{message[1:]}")
         return 2
-    window = MainWindow(services, settings, connect=lambda new_url: connect(new_url, operator))
+    window = MainWindow(services, settings, connect=lambda new_url: open_url(new_url, window))
     window.show()
     if chosen == [OWN]:
         window.open_administration()  # the empty borough's checklist is at the top of that window

@@ -28,7 +28,8 @@ class Prompts:
     """The real dialogs (modal)."""
 
     def error(self, parent: QWidget | None, title: str, message: str) -> None:
-        QMessageBox.warning(parent, title, message)
+        # Service errors read as clauses ("cannot open..."): a message box starts with a capital letter.
+        QMessageBox.warning(parent, title, message[:1].upper() + message[1:])
 
     def confirm(self, parent: QWidget | None, title: str, question: str) -> bool:
         answer = QMessageBox.question(

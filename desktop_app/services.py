@@ -39,14 +39,21 @@ class AppServices:
         self.engine.dispose()
 
 
-def connect(url: str, operator: str, first_start: Callable[[BoroughSetup], object] | None = None) -> AppServices:
+def connect(
+    url: str,
+    operator: str,
+    first_start: Callable[[BoroughSetup], object] | None = None,
+    *,
+    timeout: float | None = None,
+) -> AppServices:
     """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message.
 
     On a new database `first_start` decides between the demo and an empty borough of one's own
-    (desktop_app.first_start asks); without it the demo is loaded, as before.
+    (desktop_app.first_start asks); without it the demo is loaded, as before. `timeout`: seconds to wait
+    for a database server to answer (None: the driver's own default).
     """
     try:
-        engine = db.make_engine(url)
+        engine = db.make_engine(url, connect_timeout=timeout)
         if not db.is_current(engine):
             db.upgrade(engine)
         sessions = db.make_session_factory(engine)
@@ -60,6 +67,11 @@ def connect(url: str, operator: str, first_start: Callable[[BoroughSetup], objec
         raise DatabaseUnavailable(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if "timeout" in reason.lower() or "timed out" in reason.lower():
+            raise DatabaseUnavailable(
+                f"the database server at {db.display_url(url)} did not answer within {timeout or 0:g} seconds; "
+                "check that it is running and reachable, or choose another database in the settings"
+            ) from None
         raise DatabaseUnavailable(f"cannot open the database at {db.display_url(url)}: {reason}") from None
     except HubSchedError:
         raise

@@ -42,6 +42,16 @@ class AppSettings:
         self.qsettings.setValue("database/url", url)
 
     @property
+    def connect_timeout(self) -> float:
+        """Seconds to wait for a database server before saying it does not answer (default 5)."""
+        value = self._get("database/connect_timeout", 5.0, float)
+        return value if 1.0 <= value <= 120.0 else 5.0
+
+    @connect_timeout.setter
+    def connect_timeout(self, seconds: float) -> None:
+        self.qsettings.setValue("database/connect_timeout", seconds)
+
+    @property
     def time_grid(self) -> TimeGrid:
         grid = TimeGrid(
             self._get("grid/day_start", 8, int), self._get("grid/day_end", 21, int), self._get("grid/slot_min", 30, int)

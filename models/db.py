@@ -48,8 +48,10 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`; `postgresql://` URLs use psycopg 3. The SQLite file's folder is created."""
+def make_engine(url: str, *, echo: bool = False, connect_timeout: float | None = None) -> Engine:
+    """An engine for `url`; `postgresql://` URLs use psycopg 3. The SQLite file's folder is created.
+    `connect_timeout` (seconds) bounds each new server connection, so a server that accepts the connection
+    but never answers is given up on instead of hanging the caller."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -59,11 +61,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, echo=echo)
+        engine = create_engine(
+            parsed, echo=echo, connect_args={"timeout": connect_timeout} if connect_timeout else {}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        # libpq counts whole seconds and treats under 2 as 2.
+        connect_args = {"connect_timeout": max(2, round(connect_timeout))} if connect_timeout else {}
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
     except Exception as exc:  # an unknown driver name, a missing DBAPI
         raise DatabaseUrlError(f"cannot use database URL {parsed.render_as_string()!r}: {exc}") from exc
 

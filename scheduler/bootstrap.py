@@ -32,6 +32,8 @@ from scheduler.services.overview import OverviewService
 from scheduler.services.queries import OccurrenceQueries
 from scheduler.services.reference import ReferenceService
 from scheduler.services.requests import RequestService
+from scheduler.services.search import SessionSearch
+from scheduler.services.sheets import PrintSheets
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Services:
     reference: ReferenceService
     setup: BoroughSetup
     outbox: OutboxService
+    search: SessionSearch
+    sheets: PrintSheets
 
 
 def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc) -> Services:
@@ -82,4 +86,6 @@ def bootstrap(sessions: sessionmaker[Session], operator: str, *, clock: Callable
         reference=ReferenceService(sessions, operator, clock),
         setup=BoroughSetup(sessions, demo, booking),
         outbox=OutboxService(sessions, clock=clock),
+        search=SessionSearch(sessions, clock=clock),
+        sheets=PrintSheets(sessions),
     )

@@ -73,7 +73,16 @@ class OverviewPanel(QWidget):
 
     def set_term(self, term_id: int) -> None:
         self.term_id = term_id
-        self.reload()
+        # The overview is the last tab: compute it when it is shown, not while the planning window opens.
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self._stale = False
+            self.reload()
 
     def reload(self) -> None:
         if not self.term_id:
@@ -87,6 +96,18 @@ class OverviewPanel(QWidget):
         self.hub_model.set_rows([*overview.hubs, overview.total])
         self.sector_model.set_rows(overview.sectors)
         total = overview.total
+        if total.requested_hours == 0:  # "1,007 of 0 requested hours placed" reads as an error
+            self.headline.setText(
+                self.tr(
+                    "<b>{term}</b>: nothing has been requested for this term; {placed:,.0f} hours are booked, "
+                    "{util} of open hours used."
+                ).format(
+                    term=overview.term,
+                    placed=total.placed_hours,
+                    util="—" if total.utilisation is None else f"{total.utilisation:.0%}",
+                )
+            )
+            return
         self.headline.setText(
             self.tr(
                 "<b>{term}</b>: {placed:,.0f} of {requested:,.0f} requested hours placed; {util} of open hours used; "

@@ -21,6 +21,7 @@ from desktop_app.planning.requests_panel import RequestsPanel
 from desktop_app.planning.review_panel import ReviewPanel
 from desktop_app.planning.services import PlanningServices
 from desktop_app.prompts import Prompts
+from desktop_app.scrolling import scrolled
 from scheduler.services.directory import TermRow
 
 
@@ -81,7 +82,7 @@ class PlanningWindow(QWidget):
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(scrolled(self.tabs, self), 1)  # scrolls rather than outgrow a small screen
 
         self.allocation.preview_ready.connect(self.review.set_preview)
         self.allocation.run_started.connect(lambda: self.review.set_preview(None))
@@ -94,8 +95,10 @@ class PlanningWindow(QWidget):
         self.term.currentIndexChanged.connect(self._term_changed)
         if controller is not None:  # an undo or redo in the calendar changes what these panels show
             controller.changed.connect(self.refresh)
-        if term_id is not None:
+        if term_id is not None:  # quietly: the line below loads the term once, not twice
+            self.term.blockSignals(True)
             self.term.setCurrentIndex(max(0, self.term.findData(term_id)))
+            self.term.blockSignals(False)
         self._term_changed()
         self.feeds.reload()
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.learning.size_hint import SuggestedSize
 from desktop_app.planning.services import PlanningServices
+from desktop_app.scrolling import scrolled
 from models.types import Frequency, Visibility
 from scheduler.errors import HubSchedError, InvalidRequest
 from scheduler.recurrence import WEEKDAY_NAMES
@@ -276,8 +277,10 @@ class RequestForm(QDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        body = QWidget(self)
+        body.setLayout(form)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scrolled(body, self), 1)  # the form scrolls; Save and Cancel stay on a small screen
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
 

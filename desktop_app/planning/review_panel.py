@@ -36,7 +36,7 @@ from desktop_app.planning.undo_commands import AcceptAllocationCommand
 from desktop_app.planning.workers import BackgroundJob, TaskWorker
 from desktop_app.prompts import Prompts
 from scheduler.errors import HubSchedError
-from scheduler.services.allocation import AllocationPreview, AppliedAllocation, PlacementRow, UnmetRow
+from scheduler.services.allocation import AllocationPreview, PlacementRow, UnmetRow
 
 
 def _table(parent: QWidget, name: str) -> QTableView:
@@ -74,6 +74,7 @@ class ReviewPanel(QWidget):
         self.controller = controller  # the hub calendar's undo stack; None: accepting cannot be undone here
         self.preview: AllocationPreview | None = None
         self.what_if_job: BackgroundJob | None = None
+        self.accept_job: BackgroundJob | None = None  # writing an accepted proposal, off the GUI thread
         self._pins: dict[int, bool] = {}  # pins changed since this proposal was made
 
         self.summary = QLabel(self.tr("Run the allocation to see a proposal here."), self)
@@ -269,11 +270,13 @@ class ReviewPanel(QWidget):
 
     @property
     def idle(self) -> bool:
-        return self.what_if_job is None or not self.what_if_job.thread.isRunning()
+        return all(job is None or not job.thread.isRunning() for job in (self.what_if_job, self.accept_job))
 
     def join(self) -> None:
         if self.what_if_job is not None:
             self.what_if_job.join()
+        if self.accept_job is not None:
+            self.accept_job.join(120_000)  # writing cannot be stopped half way; wait for it to finish
 
     # -- pin, accept, discard ---------------------------------------------------------------------------
 
@@ -298,22 +301,62 @@ class ReviewPanel(QWidget):
         )
         self.pins_changed.emit()
 
-    def accept(self) -> AppliedAllocation | None:
-        if self.preview is None:
-            return None
-        if self.controller is not None:
-            command = AcceptAllocationCommand(self.controller, self.services.undo, self.preview)
-            if not self.controller.run(command) or command.accepted is None:
-                return None  # the controller has told the user why
-            applied = command.accepted.applied
-        else:
+    def accept(self) -> None:
+        """Write the proposal to the calendar on a worker thread (it takes seconds for a term), then put it on
+        the calendar's undo stack and emit `accepted`. The window stays responsive meanwhile."""
+        if self.preview is None or self.accept_job is not None:
+            return
+        preview = self.preview
+        failure: dict[str, HubSchedError] = {}
+        undo, allocation = self.services.undo, self.services.allocation
+        to_undo_stack = self.controller is not None
+
+        def work(_stop):
             try:
-                applied = self.services.allocation.apply(self.preview)
+                return undo.accept(preview) if to_undo_stack else allocation.apply(preview)
             except HubSchedError as exc:
-                self.prompts.error(self, self.tr("Cannot accept this allocation"), str(exc))
-                return None
+                failure["error"] = exc
+                raise
+
+        worker = TaskWorker(work)
+        worker.finished.connect(self._accept_done)
+        worker.failed.connect(self._accept_failed)
+        self._accepting = (preview, failure)
+        self.accept_job = BackgroundJob(worker, self)
+        self.accept_job.done.connect(self._accept_job_done)
+        self.accept_button.setEnabled(False)
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self.summary.setText(self.tr("Writing the allocation to the calendar…"))
+        self.accept_job.start()
+
+    def _accept_job_done(self) -> None:
+        self.accept_job = None
+        self.unsetCursor()
+        self._update_buttons()
+
+    def _accept_failed(self, message: str) -> None:
+        preview, failure = self._accepting
+        error = failure.get("error")
+        if self.controller is not None and error is not None:
+            self.controller.report(error, self.tr("Accept the allocation of {term}").format(term=preview.term_name))
+        else:
+            self.prompts.error(self, self.tr("Cannot accept this allocation"), message)
+        self.summary.setText(self.tr("Nothing was written."))
+
+    def _accept_done(self, result) -> None:
+        preview, _failure = self._accepting
+        if self.controller is not None:
+            # Done already: pushed as done, so Edit → Undo takes the whole allocation back in one step.
+            command = AcceptAllocationCommand(self.controller, self.services.undo, preview)
+            command.accepted = result
+            command.applied = True
+            self.controller.stack.push(command)
+            self.controller.changed.emit()
+            applied = result.applied
+        else:
+            applied = result
         if self.services.outbox is not None:  # a notice to each organisation: new, moved, unchanged, unmet
-            self.services.outbox.queue_allocation(self.preview.term_name, self.preview.placements, self.preview.unmet)
+            self.services.outbox.queue_allocation(preview.term_name, preview.placements, preview.unmet)
         self.set_preview(None)
         self.summary.setText(
             self.tr(
@@ -322,7 +365,6 @@ class ReviewPanel(QWidget):
             ).format(created=applied.created, moved=applied.moved, unchanged=applied.unchanged, unmet=applied.unmet)
         )
         self.accepted.emit(applied)
-        return applied
 
     def discard(self) -> None:
         self.set_preview(None)

@@ -67,6 +67,9 @@ class SessionDetails:
     hide_location: bool
     attendance: int
     history: tuple[HistoryRow, ...]
+    contact: str = ""  # the organisation's contact details, for the hub team only
+    previous: tuple[int, int, datetime] | None = None  # (occurrence id, room id, local start) of the series
+    next: tuple[int, int, datetime] | None = None  # the same for the series' next live session
 
 
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
@@ -85,6 +88,18 @@ def describe_pattern(series: Series) -> str:
         return f"Monthly on the {_ORDINALS.get(series.nth or 1, '?')} {day} {times}, {span}"
     label = "Weekly" if series.frequency is Frequency.WEEKLY else "Fortnightly"
     return f"{label} on {day} {times}, {span}"
+
+
+def _neighbour(occurrences, occurrence: Occurrence, step: int) -> tuple[int, int, datetime] | None:
+    """The live session of the series just before (step -1) or after (step 1) `occurrence`."""
+    live = sorted(
+        (o for o in occurrences if str(o.status) != "cancelled" or o.id == occurrence.id), key=lambda o: o.start_utc
+    )
+    at = next(i for i, o in enumerate(live) if o.id == occurrence.id) + step
+    if not 0 <= at < len(live):
+        return None
+    other = live[at]
+    return other.id, other.room_id, to_local(other.start_utc)
 
 
 class CalendarQueries:
@@ -200,4 +215,7 @@ class CalendarQueries:
                 hide_location=series.hide_location,
                 attendance=series.attendance,
                 history=tuple(HistoryRow(e.at, e.operator, e.action, e.summary) for e in entries),
+                contact=series.organisation.contact or "",
+                previous=_neighbour(series.occurrences, occurrence, -1),
+                next=_neighbour(series.occurrences, occurrence, 1),
             )

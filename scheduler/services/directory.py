@@ -13,7 +13,7 @@ from datetime import date, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import Facility, Hub, Organisation, Room, Team, Term
+from models.entities import Facility, Hub, Organisation, Request, Room, Team, Term
 from scheduler.errors import NotFound
 
 
@@ -145,6 +145,20 @@ class DirectoryService:
                 TermRow(t.id, t.name, t.first_day, t.last_day)
                 for t in session.scalars(select(Term).order_by(Term.first_day))
             ]
+
+    def next_term_with_requests(self, today: date) -> int | None:
+        """The first term not yet over on `today` that has requests (the planning window opens on it); else
+        the latest term with requests; None when no term has any."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Term.id, Term.last_day)
+                .where(Term.id.in_(select(Request.term_id).distinct()))
+                .order_by(Term.first_day)
+            ).all()
+        current = [term_id for term_id, last_day in rows if last_day >= today]
+        if current:
+            return current[0]
+        return rows[-1][0] if rows else None
 
     def is_empty(self) -> bool:
         with self._sessions() as session:
