@@ -24,6 +24,12 @@ from tests.pg_server import TemporaryPostgres
 _database_numbers = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _backups_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Automatic backups (daily, before upgrades) go to a temporary folder, never the user's data folder."""
+    monkeypatch.setenv("HUBSCHED_BACKUP_DIR", str(tmp_path_factory.mktemp("backups")))
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[TemporaryPostgres]:
     server = TemporaryPostgres()
