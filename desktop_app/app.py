@@ -17,7 +17,7 @@ from desktop_app.main_window import MainWindow
 from desktop_app.services import AppServices, connect
 from desktop_app.settings import AppSettings
 from models import db
-from scheduler.errors import HubSchedError
+from scheduler.errors import HubSchedError, NewerSchema
 from scheduler.services.directory import DirectoryService
 
 
@@ -40,6 +40,10 @@ def run(url: str, operator: str) -> int:
     settings = AppSettings(QSettings())
     try:
         services: AppServices = connect(choose_url(url, settings), operator)
+    except NewerSchema as exc:
+        # Nothing was written: the check runs before any migration, backup or demo load.
+        QMessageBox.critical(None, app.translate("app", "Hub Scheduler"), str(exc))
+        return 2
     except HubSchedError as exc:
         QMessageBox.critical(None, "Hub Scheduler", f"Cannot open the database:\n{exc}")
         return 2

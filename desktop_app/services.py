@@ -13,7 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
 from resources import locate
-from scheduler.errors import DatabaseUnavailable, HubSchedError
+from scheduler.backup import BackupPolicy
+from scheduler.database import describe_database_error, open_database
+from scheduler.errors import HubSchedError
 from scheduler.services.booking import BookingService
 from scheduler.services.calendar import CalendarQueries
 from scheduler.services.demo import DemoService, read_demo_file
@@ -37,22 +39,24 @@ class AppServices:
         self.engine.dispose()
 
 
-def connect(url: str, operator: str) -> AppServices:
-    """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message."""
+def connect(url: str, operator: str, *, backups: BackupPolicy | None = None) -> AppServices:
+    """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message.
+
+    A database from a newer Hub Scheduler raises NewerSchema (a DatabaseUnavailable) before anything is
+    written; an older one is backed up, then upgraded in one transaction; the first start of the day
+    makes the daily backup (see scheduler.database).
+    """
+    database = open_database(url, backups=backups if backups is not None else BackupPolicy.from_environment())
+    engine, sessions = database.engine, database.sessions
     try:
-        engine = db.make_engine(url)
-        if not db.is_current(engine):
-            db.upgrade(engine)
-        sessions = db.make_session_factory(engine)
         directory = DirectoryService(sessions)
         if directory.is_empty():
             DemoService(sessions, operator).load(read_demo_file(locate("demo/borough.yaml")))
-    except db.DatabaseUrlError as exc:
-        raise DatabaseUnavailable(str(exc)) from None
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"cannot open the database at {db.display_url(url)}: {reason}") from None
+    except (SQLAlchemyError, db.SchemaError) as exc:
+        engine.dispose()
+        raise describe_database_error(exc, url) from None
     except HubSchedError:
+        engine.dispose()
         raise
     return AppServices(
         url=url,

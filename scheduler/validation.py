@@ -109,8 +109,10 @@ def parse_local_time(field: str, text: str) -> time:
     try:
         value = time.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise ValidationError(field, f"{field} {text!r} is not a time (use HH:MM)") from None
-    return check_local_time(field, value)
+        raise ValidationError(field, f"{text!r} is not a time (use HH:MM)") from None
+    if value.tzinfo is not None:
+        raise ValidationError(field, f"{text!r} has a UTC offset; give the local time at the hub (HH:MM)")
+    return value
 
 
 def parse_date(field: str, text: str) -> date:
@@ -118,5 +120,7 @@ def parse_date(field: str, text: str) -> date:
     try:
         value = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise ValidationError(field, f"{field} {text!r} is not a date (use YYYY-MM-DD)") from None
-    return check_date(field, value)
+        raise ValidationError(field, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(field, f"{text!r} is out of range ({EARLIEST_DATE:%Y-%m-%d} to {LATEST_DATE:%Y-%m-%d})")
+    return value

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports PySide6
+# Automatic backups made by session-wide fixtures go to a temporary folder, never the user's data folder.
+os.environ.setdefault("HUBSCHED_BACKUP_DIR", __import__("tempfile").mkdtemp(prefix="hubsched-test-backups-"))
 
 import itertools
 from collections.abc import Iterator
