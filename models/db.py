@@ -113,12 +113,36 @@ def _check_sqlite_folder(path: Path) -> None:
         raise DatabaseUrlError(f"cannot use database file {path}: it is not a file")
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+BUSY_TIMEOUT_VAR = "HUBSCHED_SQLITE_BUSY_TIMEOUT_MS"
+
+
+def _busy_timeout_ms() -> int:
+    try:
+        return max(0, int(os.environ.get(BUSY_TIMEOUT_VAR, "10000")))
+    except ValueError:
+        return 10000
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object, *, read_only: bool = False) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = 10000")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute(f"PRAGMA busy_timeout = {_busy_timeout_ms()}")
+    if not read_only:
+        cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
+
+
+def folder_writable(folder: Path) -> bool:
+    """Whether new files can be made in `folder` (SQLite's WAL needs its -wal and -shm files there)."""
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def _read_only_url(path: Path) -> str:
+    """A URI opening `path` read-only. In a folder nobody can write to, nobody can change the file either,
+    so it is opened as immutable: SQLite then needs no -shm file, which it could not create there."""
+    from urllib.parse import quote
+
+    return f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&immutable=1&uri=true"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -138,6 +162,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         path = sqlite_path(url)
         if path is not None:
             _check_sqlite_folder(path)
+            if path.is_file() and not folder_writable(path.parent):
+                # A database in a read-only folder can still be listed; every write is refused by SQLite.
+                engine = create_engine(_read_only_url(path), echo=echo)
+                event.listen(engine, "connect", lambda c, r: _sqlite_pragmas(c, r, read_only=True))
+                return engine
         engine = create_engine(parsed, echo=echo)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

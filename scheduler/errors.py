@@ -95,7 +95,7 @@ class DatabaseBusy(ConcurrentSave):
     """An SQLite database stayed locked by another program's long write beyond every retry."""
 
     MESSAGE = (
-        "The database is busy: another program has been writing to it for more than 10 seconds; "
+        "The database is busy: another program has been writing to it for longer than we wait; "
         "nothing was changed. Try again when it has finished."
     )
 
