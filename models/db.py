@@ -103,14 +103,17 @@ def sqlite_path(url: str) -> Path | None:
 def _check_sqlite_folder(path: Path) -> None:
     """Create the default data folder; any other folder must already exist (never created silently)."""
     folder = path.parent
-    if folder.resolve() == data_folder().resolve():
-        folder.mkdir(parents=True, exist_ok=True)
-        return
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        raise DatabaseUrlError(f"cannot use database file {path}: the folder {folder} {what}")
-    if path.exists() and not path.is_file():
-        raise DatabaseUrlError(f"cannot use database file {path}: it is not a file")
+    try:
+        if folder.resolve() == data_folder().resolve():
+            folder.mkdir(parents=True, exist_ok=True)
+            return
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise DatabaseUrlError(f"cannot use database file {path}: the folder {folder} {what}")
+        if path.exists() and not path.is_file():
+            raise DatabaseUrlError(f"cannot use database file {path}: it is not a file")
+    except OSError as exc:
+        raise DatabaseUrlError(f"cannot use database file {path}: {exc.strerror or exc}") from None
 
 
 BUSY_TIMEOUT_VAR = "HUBSCHED_SQLITE_BUSY_TIMEOUT_MS"
