@@ -224,3 +224,37 @@ def test_backup_and_restore_commands(sqlite_url: str, tmp_path: Path, capsys, mo
     assert "restored" in capsys.readouterr().out
     assert cli.main(["--db", other, "restore", "--yes", str(tmp_path / "missing.jsonl")]) == 2
     assert capsys.readouterr().err.strip() == f"hubsched: error: no backup file {tmp_path / 'missing.jsonl'}"
+
+
+def test_an_older_database_is_backed_up_before_it_is_upgraded(sqlite_url: str, tmp_path: Path, monkeypatch) -> None:
+    from tests.builders import make_borough
+
+    monkeypatch.setenv(backups.BACKUP_DIR_VAR, str(tmp_path / "auto"))
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine, "0002")
+    make_borough(db.make_session_factory(engine))
+    at_0002 = backups.dump(engine)
+    assert cli.main(["--db", sqlite_url, "hubs"]) == 0
+    assert db.current_revision(engine) == db.head_revision()
+    (made,) = list((tmp_path / "auto").iterdir())
+    assert "before-upgrade" in made.name
+    check = _fresh(f"sqlite:///{tmp_path / 'check.sqlite3'}")
+    assert backups.restore(check, made).schema == "0002"
+    assert backups.dump(check) == at_0002
+    engine.dispose()
+    check.dispose()
+
+
+def test_a_half_made_database_holding_rows_is_refused_by_the_cli_with_a_way_out(sqlite_url, capsys) -> None:
+    from models.entities import Base
+
+    engine = db.make_engine(sqlite_url)
+    Base.metadata.create_all(engine, tables=Base.metadata.sorted_tables[:5])
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO hubs (name, area, address, postcode) VALUES ('Kept', '', '', '')"))
+    capsys.readouterr()
+    assert cli.main(["--db", sqlite_url, "demo"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "left half-made by an interrupted start of an older Hub Scheduler" in line
+    assert "move it aside (or choose another database with --db) and start again" in line
+    engine.dispose()
