@@ -62,7 +62,7 @@ def _kill_points(kinds: list[str], exhaustive_until: int, spread: int) -> list[i
 
 def _state(url: str) -> str:
     path = db.sqlite_path(url)
-    if path is None or not path.exists():
+    if path is not None and not path.exists():
         return "absent"
     engine = db.make_engine(url)
     try:
@@ -106,6 +106,34 @@ def test_first_start_killed_at_any_step_leaves_nothing_half_made(tmp_path: Path,
         print(f"\nfirst start: {len(kinds)} steps, killed at {len(points)} of them: {dict(counts)}")
     assert set(counts) <= {"absent", "untouched", "schema only"}
     assert counts["schema only"] >= 1 and counts["untouched"] + counts["absent"] >= schema_commit - 2
+
+
+@pytest.mark.postgres
+def test_first_start_on_postgresql_killed_at_any_step_leaves_nothing_half_made(
+    pg_server, tmp_path: Path, capsys
+) -> None:
+    from tests.conftest import new_pg_database
+
+    kinds = _steps(["--db", new_pg_database(pg_server), "demo"], tmp_path)
+    schema_commit = kinds.index("COMMIT") + 1
+    points = sorted(set(range(1, schema_commit + 2, 3)) | set(_kill_points(kinds, exhaustive_until=0, spread=150)))
+    urls = {kill_at: new_pg_database(pg_server) for kill_at in points}
+
+    def trial(kill_at: int) -> tuple[int, str, str]:
+        result = _run_killed(kill_at, ["--db", urls[kill_at], "demo"])
+        assert result.returncode == -9, (kill_at, result.returncode, result.stderr)
+        return kill_at, urls[kill_at], _state(urls[kill_at])
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(trial, points))
+    for kill_at, url, _before in outcomes:
+        capsys.readouterr()
+        assert cli.main(["--db", url, "--operator", "Tester", "demo"]) == 0, (kill_at, capsys.readouterr().err)
+        assert _state(url) == "complete", kill_at
+    counts = Counter(state for _, _, state in outcomes)
+    with capsys.disabled():
+        print(f"\nfirst start on PostgreSQL: {len(kinds)} steps, killed at {len(points)} of them: {dict(counts)}")
+    assert set(counts) <= {"untouched", "schema only"}
 
 
 def test_restore_killed_at_any_step_leaves_the_old_or_the_new_database(tmp_path: Path, capsys) -> None:
