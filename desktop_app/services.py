@@ -39,6 +39,9 @@ class AppServices:
         self.engine.dispose()
 
 
+_OPENING = "cannot open the database at {url}"
+
+
 def connect(url: str, operator: str, *, backups: BackupPolicy | None = None) -> AppServices:
     """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message.
 
@@ -46,7 +49,11 @@ def connect(url: str, operator: str, *, backups: BackupPolicy | None = None) -> 
     written; an older one is backed up, then upgraded in one transaction; the first start of the day
     makes the daily backup (see scheduler.database).
     """
-    database = open_database(url, backups=backups if backups is not None else BackupPolicy.from_environment())
+    database = open_database(
+        url,
+        backups=backups if backups is not None else BackupPolicy.from_environment(),
+        opening=_OPENING,
+    )
     engine, sessions = database.engine, database.sessions
     try:
         directory = DirectoryService(sessions)
@@ -54,7 +61,7 @@ def connect(url: str, operator: str, *, backups: BackupPolicy | None = None) -> 
             DemoService(sessions, operator).load(read_demo_file(locate("demo/borough.yaml")))
     except (SQLAlchemyError, db.SchemaError) as exc:
         engine.dispose()
-        raise describe_database_error(exc, url) from None
+        raise describe_database_error(exc, url, opening=_OPENING) from None
     except HubSchedError:
         engine.dispose()
         raise

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QWidget,
 )
 
+from desktop_app.prompts import Prompts
 from desktop_app.services import AppServices
 from desktop_app.settings import TimeGrid
 from models import db
@@ -123,14 +123,10 @@ class SettingsDialog(QDialog):
         return True
 
     def _ask_new_file(self, path: Path) -> bool:
-        answer = QMessageBox.question(
-            self,
-            self.tr("New database"),
-            self.tr("There is no database file at %1. Create a new one there (with the demo borough)?").replace(
-                "%1", str(path)
-            ),
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        # The window's Prompts when it has them (so tests script the answer), the real dialog otherwise.
+        prompts = getattr(self.parent(), "prompts", None) or Prompts()
+        question = self.tr("There is no database file at %1. Create a new one there (with the demo borough)?")
+        return prompts.confirm(self, self.tr("New database"), question.replace("%1", str(path)))
 
     def grid(self) -> TimeGrid:
         return TimeGrid(

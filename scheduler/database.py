@@ -40,9 +40,16 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def describe_database_error(exc: BaseException, url: str) -> HubSchedError:
-    """The typed error, with one sentence, for a driver error that reached a composition root."""
+OPEN_WORDING = "cannot open database {url}"
+
+
+def describe_database_error(exc: BaseException, url: str, *, opening: str = OPEN_WORDING) -> HubSchedError:
+    """The typed error, with one sentence, for a driver error that reached a composition root.
+
+    `opening` starts the sentence when the database could not be opened ("cannot open database {url}").
+    """
     shown = db.display_url(url)
+    cannot_open = opening.format(url=shown)
     if isinstance(exc, HubSchedError):
         return exc
     if isinstance(exc, db.NewerSchema):
@@ -55,17 +62,19 @@ def describe_database_error(exc: BaseException, url: str) -> HubSchedError:
         return ConcurrentSave()
     reason = _first_line(exc)
     if "file is not a database" in reason or "file is encrypted" in reason:
-        return DatabaseUnavailable(f"cannot open database {shown}: the file is not an SQLite database")
+        return DatabaseUnavailable(f"{cannot_open}: the file is not an SQLite database")
     if "readonly database" in reason or "read-only" in reason:
         return DatabaseUnavailable(f"cannot change database {shown}: it can only be read here ({reason})")
     if "unable to open database file" in reason:
-        return DatabaseUnavailable(f"cannot open database {shown}: the file cannot be opened or created there")
+        return DatabaseUnavailable(f"{cannot_open}: the file cannot be opened or created there")
     if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError):
         return DatabaseUnavailable(f"the database {shown} refused the change: {reason}")
-    return DatabaseUnavailable(f"cannot open database {shown}: {reason}")
+    return DatabaseUnavailable(f"{cannot_open}: {reason}")
 
 
-def open_database(url: str, *, backups: BackupPolicy | None = None, migrate: bool = True) -> Database:
+def open_database(
+    url: str, *, backups: BackupPolicy | None = None, migrate: bool = True, opening: str = OPEN_WORDING
+) -> Database:
     """Engine and sessions for `url` with the schema at head (created or upgraded when `migrate`).
 
     Raises DatabaseUnavailable (NewerSchema for a database from a newer version) with one sentence.
@@ -79,7 +88,7 @@ def open_database(url: str, *, backups: BackupPolicy | None = None, migrate: boo
         ready(database, migrate=migrate)
     except (SQLAlchemyError, db.SchemaError) as exc:
         engine.dispose()
-        raise describe_database_error(exc, url) from None
+        raise describe_database_error(exc, url, opening=opening) from None
     except BaseException:
         engine.dispose()
         raise

@@ -111,3 +111,13 @@ def test_back_up_and_restore_from_the_file_menu(qtbot, demo_services, prompts, t
     assert prompts.errors[-1][1].endswith("neither an SQLite file nor a Hub Scheduler export; nothing was changed")
     assert backups.dump(demo_services.engine) == original
     menu.grab().save(str(screenshot_dir() / "file-menu-backup.png"))
+
+
+def test_the_window_settings_ask_through_its_prompts_before_a_new_file(qtbot, window, prompts, tmp_path) -> None:
+    dialog = window.open_settings()
+    new_file = tmp_path / "declined.sqlite3"
+    dialog.url.setText(f"sqlite:///{new_file}")
+    prompts.confirmations.append(False)
+    assert not dialog.test_connection()
+    assert not new_file.exists()
+    assert "There is no database file at" in prompts.questions[-1]
