@@ -129,6 +129,9 @@ def backup(engine: Engine, path: Path) -> Path:
     """Write a backup of the database at `engine` to `path` (replaced only once complete)."""
     path = Path(path)
     _check_target(path)
+    live = engine.url.database if engine.dialect.name == "sqlite" else None
+    if live and Path(live.removeprefix("file:").split("?")[0]).resolve() == path.resolve():
+        raise BackupError(f"cannot back up {path} onto itself: choose another file")
     partial = _temporary_beside(path)
     try:
         if _is_jsonl(path):

@@ -258,3 +258,12 @@ def test_a_half_made_database_holding_rows_is_refused_by_the_cli_with_a_way_out(
     assert "left half-made by an interrupted start of an older Hub Scheduler" in line
     assert "move it aside (or choose another database with --db) and start again" in line
     engine.dispose()
+
+
+def test_a_backup_onto_the_live_database_file_is_refused(sqlite_url: str) -> None:
+    engine = _demo(sqlite_url)
+    before = backups.dump(engine)
+    with pytest.raises(BackupError, match="onto itself"):
+        backups.backup(engine, db.sqlite_path(sqlite_url))
+    assert backups.dump(engine) == before
+    engine.dispose()
