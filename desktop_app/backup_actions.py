@@ -111,9 +111,7 @@ class BackupActions(QObject):
             self._error(str(exc))
             return False
         question = (
-            self.tr(
-                "Replace everything in %1 by the backup %2 (%3 rows)? The current contents are backed up first."
-            )
+            self.tr("Replace everything in %1 by the backup %2 (%3 rows)? The current contents are backed up first.")
             .replace("%1", db.display_url(services.url))
             .replace("%2", path.name)
             .replace("%3", str(verified.rows))
