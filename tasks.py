@@ -3,6 +3,7 @@
 
     python3 tasks.py run     start Hub Scheduler on the embedded SQLite database (demo borough on first start)
     python3 tasks.py test    run the whole test suite (starts its own PostgreSQL server)
+    python3 tasks.py test --fast   the edit-test loop: every test not marked slow (CI runs the whole suite)
 
 Each creates the local virtual environment `.venv/` on first use and reinstalls the project into it
 whenever pyproject.toml changes. Only the standard library is used here, because nothing else exists yet
@@ -56,20 +57,51 @@ def _postgres_available() -> bool:
     return shutil.which("initdb") is not None and shutil.which("pg_ctl") is not None
 
 
-def ensure_postgres() -> None:
-    """The PostgreSQL tests need a server binary; install Debian's when we can, else say what is missing."""
-    if _postgres_available():
+def _libical_available() -> bool:
+    """The feed tests read feeds with libical through Debian's system Python and its GObject bindings."""
+    probe = "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"
+    system_python = Path("/usr/bin/python3")
+    if not system_python.is_file():
+        return False
+    return subprocess.run([str(system_python), "-c", probe], capture_output=True, check=False).returncode == 0
+
+
+def ensure_test_tools() -> None:
+    """What the test suite runs besides Python: a PostgreSQL server, Node.js for ical.js, and libical.
+
+    Missing pieces are installed from Debian's packages in one apt-get call when we run as root on Debian
+    (as CI does), before any test worker starts; elsewhere the message says what to install.
+    """
+    missing: list[str] = []
+    if not _postgres_available():
+        missing += ["postgresql", "postgresql-contrib"]
+    if not (shutil.which("node") and shutil.which("npm")):
+        missing += ["nodejs", "npm"]
+    if not _libical_available():
+        missing += ["python3-gi", "gir1.2-ical-3.0"]
+    if not missing:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("tasks: installing PostgreSQL from Debian's packages for the database tests", flush=True)
+        print(f"tasks: installing {' '.join(missing)} from Debian's packages for the tests", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql", "postgresql-contrib"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
         return
     sys.exit(
-        "tasks: the test suite needs a PostgreSQL 15+ server (initdb, pg_ctl). Install your system's "
-        "postgresql package, or set HUBSCHED_PG_BIN to the folder holding initdb and pg_ctl."
+        f"tasks: the test suite needs these system packages (Debian names): {' '.join(missing)} — a PostgreSQL "
+        "15+ server (or HUBSCHED_PG_BIN pointing at initdb and pg_ctl), Node.js 20+ with npm for ical.js, and "
+        "libical's GObject bindings for the system Python 3."
     )
+
+
+def ensure_icaljs() -> None:
+    """Install the pinned ical.js once, before the test workers start (two workers must not both run npm)."""
+    js = ROOT / "tests" / "scheduler" / "feeds" / "js"
+    if (js / "node_modules" / "ical.js" / "package.json").is_file():
+        return
+    print("tasks: installing Mozilla's ical.js (pinned) for the feed conformance tests", flush=True)
+    npm = shutil.which("npm") or "npm"
+    subprocess.run([npm, "ci", "--prefix", str(js), "--no-audit", "--no-fund"], check=True)
 
 
 def main(argv: list[str]) -> int:
@@ -78,11 +110,16 @@ def main(argv: list[str]) -> int:
         return 2
     command, rest = argv[0], argv[1:]
     if command == "test":
-        ensure_postgres()
+        ensure_test_tools()
     python = ensure_venv()
     if command == "run":
         return subprocess.call([str(python), "-m", "desktop_app", *rest], cwd=ROOT)
-    return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
+    ensure_icaljs()
+    if "--fast" in rest:
+        rest = [arg for arg in rest if arg != "--fast"] + ["-m", "not slow"]
+    # One worker per core (pytest-xdist); a module's tests stay on one worker so its fixtures are built once.
+    workers = [] if any(arg.startswith("-n") for arg in rest) else ["-n", "auto", "--dist", "loadscope"]
+    return subprocess.call([str(python), "-m", "pytest", *workers, *rest], cwd=ROOT)
 
 
 if __name__ == "__main__":

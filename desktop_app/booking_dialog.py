@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.item_models import SECTOR_LABELS
+from desktop_app.prompts import Scope
 from models.types import Frequency, Visibility
 from scheduler.errors import HubSchedError
 from scheduler.services.booking import BookingPlan, BookingService, NewBooking, SeriesDetails
@@ -346,17 +347,21 @@ class MoveDialog(QDialog):
         self.date_edit.setDisplayFormat("ddd d MMM yyyy")
         self.start_edit = QTimeEdit(QTime(row.start_local.hour, row.start_local.minute), self)
         self.start_edit.setDisplayFormat("HH:mm")
-        self.whole_series = QCheckBox(self.tr("Move &every session of the series (same weekday shift)"), self)
-        self.whole_series.setEnabled(repeats)
+        self.scope_choice = QComboBox(self)
+        self.scope_choice.addItem(self.tr("This session only"), Scope.SESSION)
+        if repeats:
+            self.scope_choice.addItem(self.tr("This and the following sessions"), Scope.FOLLOWING)
+            self.scope_choice.addItem(self.tr("Every session still to come"), Scope.SERIES)
+        self.scope_choice.setEnabled(repeats)
         form = QFormLayout(self)
         for label, field in (
             (self.tr("&Room:"), self.room),
             (self.tr("&Date:"), self.date_edit),
             (self.tr("&Starts:"), self.start_edit),
+            (self.tr("Sess&ions:"), self.scope_choice),
         ):
             form.addRow(label, field)
             field.setAccessibleName(label.replace("&", "").rstrip(":"))
-        form.addRow("", self.whole_series)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("&Move"))
         buttons.accepted.connect(self.accept)
@@ -365,3 +370,6 @@ class MoveDialog(QDialog):
 
     def target(self) -> tuple[int, date, time]:
         return self.room.currentData(), pydate(self.date_edit.date()), pytime(self.start_edit.time())
+
+    def scope(self) -> Scope:
+        return self.scope_choice.currentData()

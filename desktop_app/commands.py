@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.prompts import Prompts
 from desktop_app.services import AppServices
 from scheduler.errors import HubSchedError, StaleEdit
-from scheduler.services.booking import NewBooking, SeriesCancellation, SeriesDetails
+from scheduler.services.booking import NewBooking, SeriesCancellation, SeriesChange, SeriesDetails
 from scheduler.services.queries import OccurrenceRow
 
 
@@ -155,7 +155,32 @@ class MoveSessionCommand(ServiceCommand):
         self._move(*self.origin)
 
 
-class MoveSeriesCommand(ServiceCommand):
+class SeriesChangeCommand(ServiceCommand):
+    """A change to a series that may split it first ("this and following"); undo joins it again."""
+
+    change: SeriesChange | None = None
+
+    def _remember(self, change: SeriesChange) -> None:
+        self.change = change
+        self.controller.remember(change.series_id, change.version)
+        if change.split_from is not None and change.split_version is not None:
+            self.controller.remember(change.split_from, change.split_version)
+
+    def _join_back(self, version: int) -> None:
+        """After the change is reverted on its series: join a split series back into the original."""
+        assert self.change is not None
+        if self.change.split_from is None:
+            return
+        original = self.change.split_from
+        joined = self.services.booking.join_series(
+            original, self.controller.version(original, self.change.split_version or 0), self.change.series_id, version
+        )
+        self.controller.remember(original, joined)
+
+
+class MoveSeriesCommand(SeriesChangeCommand):
+    """Move a series as one of its sessions was moved: every session, or this and the following ones."""
+
     def __init__(
         self,
         controller: ChangeController,
@@ -164,30 +189,43 @@ class MoveSeriesCommand(ServiceCommand):
         series_room_id: int,
         series_start: time,
         room_id: int,
+        day: date,
         start: time,
-        day_shift: int,
+        from_date: date | None = None,
     ):
-        super().__init__(controller, _tr("Move series {title}").format(title=row.title))
+        text = _tr("Move series {title}") if from_date is None else _tr("Move {title} from {day} on")
+        super().__init__(controller, text.format(title=row.title, day=f"{row.start_local:%a %d %b}"))
         self.row = row
-        self.target = (room_id, start, day_shift)
-        self.origin = (series_room_id, series_start, -day_shift)
-
-    def _move(self, room_id: int, start: time, day_shift: int) -> None:
-        series_id = self.row.series_id
-        version = self.services.booking.move_series(
-            series_id,
-            self.controller.version(series_id, self.row.series_version),
-            room_id=room_id,
-            start=start,
-            day_shift=day_shift,
-        )
-        self.controller.remember(series_id, version)
+        self.target = (room_id, day, start)
+        self.origin = (series_room_id, series_start)
+        self.from_date = from_date
 
     def apply(self) -> None:
-        self._move(*self.target)
+        room_id, day, start = self.target
+        self._remember(
+            self.services.booking.move_series_like(
+                self.row.id,
+                self.controller.version(self.row.series_id, self.row.series_version),
+                room_id=room_id,
+                day=day,
+                start=start,
+                from_date=self.from_date,
+            )
+        )
 
     def revert(self) -> None:
-        self._move(*self.origin)
+        assert self.change is not None
+        room_id, start = self.origin
+        shift = (self.target[1] - self.row.start_local.date()).days
+        moved = self.services.booking.move_series(
+            self.change.series_id,
+            self.controller.version(self.change.series_id, self.change.version),
+            room_id=room_id,
+            start=start,
+            day_shift=-shift,
+        )
+        self.controller.remember(moved.series_id, moved.version)
+        self._join_back(moved.version)
 
 
 class CancelSessionCommand(ServiceCommand):
@@ -236,7 +274,9 @@ class CancelSeriesCommand(ServiceCommand):
         self.controller.remember(self.row.series_id, version)
 
 
-class EditDetailsCommand(ServiceCommand):
+class EditDetailsCommand(SeriesChangeCommand):
+    """Edit what a series is: all of it, or from one date on (the series is split)."""
+
     def __init__(
         self,
         controller: ChangeController,
@@ -244,19 +284,27 @@ class EditDetailsCommand(ServiceCommand):
         seen_version: int,
         before: SeriesDetails,
         after: SeriesDetails,
+        from_date: date | None = None,
     ):
         super().__init__(controller, _tr("Edit details of {title}").format(title=after.title))
         self.series_id, self.seen_version = series_id, seen_version
         self.before, self.after = before, after
-
-    def _update(self, details: SeriesDetails) -> None:
-        version = self.services.booking.update_details(
-            self.series_id, self.controller.version(self.series_id, self.seen_version), details
-        )
-        self.controller.remember(self.series_id, version)
+        self.from_date = from_date
 
     def apply(self) -> None:
-        self._update(self.after)
+        self._remember(
+            self.services.booking.update_details(
+                self.series_id,
+                self.controller.version(self.series_id, self.seen_version),
+                self.after,
+                from_date=self.from_date,
+            )
+        )
 
     def revert(self) -> None:
-        self._update(self.before)
+        assert self.change is not None
+        back = self.services.booking.update_details(
+            self.change.series_id, self.controller.version(self.change.series_id, self.change.version), self.before
+        )
+        self.controller.remember(back.series_id, back.version)
+        self._join_back(back.version)

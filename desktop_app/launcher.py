@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from scheduler import cli
 
@@ -18,5 +19,11 @@ def _launch_gui(url: str, operator: str) -> int:
     return run(url, operator)
 
 
+def _render_pdf(report: object, path: Path) -> None:
+    from desktop_app.learning.report_pdf import render_pdf_offscreen  # Qt only for `report term --pdf`
+
+    render_pdf_offscreen(report, path)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(sys.argv[1:] if argv is None else argv, launch_gui=_launch_gui)
+    return cli.main(sys.argv[1:] if argv is None else argv, launch_gui=_launch_gui, pdf_renderer=_render_pdf)

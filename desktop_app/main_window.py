@@ -47,6 +47,7 @@ from desktop_app.commands import (
 )
 from desktop_app.free_room_dialog import FreeRoomDialog
 from desktop_app.item_models import SECTOR_LABELS, Role, RoomFilterProxy, RoomTreeModel, SessionListModel
+from desktop_app.learning.menu import add_learning_actions
 from desktop_app.prompts import Prompts, Scope
 from desktop_app.services import AppServices
 from desktop_app.settings import AppSettings
@@ -309,6 +310,7 @@ class MainWindow(QMainWindow):
 
         plan_menu = bar.addMenu(self.tr("&Plan"))
         self._action(self.tr("Plan &term…"), self.open_planning, "Ctrl+Shift+T", plan_menu)
+        add_learning_actions(self)  # Borough ▸ Learning, day sheet, Record attendance, File ▸ Term report
 
     # -- directory and state ----------------------------------------------------------------------------
 
@@ -713,17 +715,14 @@ class MainWindow(QMainWindow):
             self.prompts.error(self, self.tr("Cannot move"), str(exc))
             return None
         dialog = MoveDialog(row, self._rooms, repeats=info.frequency != Frequency.ONCE, parent=self)
-        dialog.accepted.connect(
-            lambda: self.request_move(
-                row, *dialog.target(), scope=Scope.SERIES if dialog.whole_series.isChecked() else Scope.SESSION
-            )
-        )
+        dialog.accepted.connect(lambda: self.request_move(row, *dialog.target(), scope=dialog.scope()))
         self._open(dialog)
         return dialog
 
     def request_move(
         self, row: OccurrenceRow, room_id: int, day: date, start: time, scope: Scope | None = None
     ) -> None:
+        """Move a session, this and the following ones, or its whole series; the service says what may move."""
         try:
             info = self.services.calendar.session_details(row.id)
         except HubSchedError as exc:
@@ -735,29 +734,16 @@ class MainWindow(QMainWindow):
             scope = self.prompts.choose_scope(
                 self,
                 self.tr("Move session"),
-                self.tr("Move only the session of {day}, or every session of {title}?").format(
-                    day=f"{row.start_local:%a %d %b}", title=row.title
-                ),
-                self.tr("Whole series"),
+                self.tr(
+                    "Move only the session of {day}, this and the following sessions, or every session of "
+                    "{title} still to come?"
+                ).format(day=f"{row.start_local:%a %d %b}", title=row.title),
             )
         if scope is None:
             self.view.viewport().update()
             return
         if scope is Scope.SESSION:
             self.controller.run(MoveSessionCommand(self.controller, row, room_id, day, start))
-            return
-        shift = (day - row.start_local.date()).days
-        if not -6 <= shift <= 6:
-            self.prompts.error(
-                self,
-                self.tr("Cannot move series"),
-                self.tr("A series can move at most six days; move single sessions further."),
-            )
-            return
-        delta = _minutes(start) - _minutes(row.start_local.time())
-        new_start = _minutes(info.series_start) + delta
-        if not 0 <= new_start < 24 * 60:
-            self.prompts.error(self, self.tr("Cannot move series"), self.tr("The series would start on another day."))
             return
         self.controller.run(
             MoveSeriesCommand(
@@ -766,8 +752,9 @@ class MainWindow(QMainWindow):
                 series_room_id=info.series_room_id,
                 series_start=info.series_start,
                 room_id=room_id,
-                start=time(new_start // 60, new_start % 60),
-                day_shift=shift,
+                day=day,
+                start=start,
+                from_date=row.start_local.date() if scope is Scope.FOLLOWING else None,
             )
         )
 
@@ -780,20 +767,22 @@ class MainWindow(QMainWindow):
         except HubSchedError as exc:
             self.prompts.error(self, self.tr("Cannot cancel"), str(exc))
             return
-        scope = Scope.SESSION
+        scope: Scope | None = Scope.SESSION
         if info.frequency != Frequency.ONCE:
             scope = self.prompts.choose_scope(
                 self,
                 self.tr("Cancel"),
-                self.tr("Cancel only the session of {day}, or {title} from this date on?").format(
-                    day=f"{row.start_local:%a %d %b}", title=row.title
-                ),
-                self.tr("Series from this date on"),
+                self.tr(
+                    "Cancel only the session of {day}, this and the following sessions, or every session of "
+                    "{title} still to come?"
+                ).format(day=f"{row.start_local:%a %d %b}", title=row.title),
             )
         if scope is Scope.SESSION:
             self.controller.run(CancelSessionCommand(self.controller, row))
-        elif scope is Scope.SERIES:
+        elif scope is Scope.FOLLOWING:
             self.controller.run(CancelSeriesCommand(self.controller, row, row.start_local.date()))
+        elif scope is Scope.SERIES:
+            self.controller.run(CancelSeriesCommand(self.controller, row, None))
 
     def edit_selected(self) -> DetailsDialog | None:
         row = self.view.selected_row()
@@ -805,13 +794,32 @@ class MainWindow(QMainWindow):
             self.prompts.error(self, self.tr("Cannot edit"), str(exc))
             return None
         dialog = DetailsDialog(info, self._organisations, self)
-        dialog.accepted.connect(
-            lambda: self.controller.run(
+
+        def edit() -> None:
+            scope: Scope | None = Scope.SERIES
+            if info.frequency != Frequency.ONCE and dialog.details() != dialog.original:
+                scope = self.prompts.choose_scope(
+                    self,
+                    self.tr("Edit details"),
+                    self.tr("Change {title} from {day} on, or every session of the series?").format(
+                        day=f"{row.start_local:%a %d %b}", title=row.title
+                    ),
+                    allow_session=False,
+                )
+            if scope is None:
+                return
+            self.controller.run(
                 EditDetailsCommand(
-                    self.controller, info.series_id, info.series_version, dialog.original, dialog.details()
+                    self.controller,
+                    info.series_id,
+                    info.series_version,
+                    dialog.original,
+                    dialog.details(),
+                    from_date=row.start_local.date() if scope is Scope.FOLLOWING else None,
                 )
             )
-        )
+
+        dialog.accepted.connect(edit)
         self._open(dialog)
         return dialog
 

@@ -13,8 +13,11 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 
 class Scope(Enum):
-    SESSION = "session"
-    SERIES = "series"
+    """Which sessions of a series a change is for."""
+
+    SESSION = "session"  # this session only
+    FOLLOWING = "following"  # this session and every later one (the series is split)
+    SERIES = "series"  # the whole series (every session still to come)
 
 
 def _tr(text: str) -> str:
@@ -33,15 +36,17 @@ class Prompts:
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def choose_scope(self, parent: QWidget | None, title: str, question: str, series_label: str) -> Scope | None:
+    def choose_scope(
+        self, parent: QWidget | None, title: str, question: str, *, allow_session: bool = True
+    ) -> Scope | None:
+        """This session only, this and following, or the whole series (None when cancelled)."""
         box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.Cancel, parent)
-        one = box.addButton(_tr("This session only"), QMessageBox.ButtonRole.AcceptRole)
-        whole = box.addButton(series_label, QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(one)
+        buttons = {}
+        if allow_session:
+            buttons[box.addButton(_tr("This &session only"), QMessageBox.ButtonRole.AcceptRole)] = Scope.SESSION
+        following = box.addButton(_tr("This and &following"), QMessageBox.ButtonRole.AcceptRole)
+        buttons[following] = Scope.FOLLOWING
+        buttons[box.addButton(_tr("The &whole series"), QMessageBox.ButtonRole.AcceptRole)] = Scope.SERIES
+        box.setDefaultButton(next(iter(buttons)))
         box.exec()
-        clicked = box.clickedButton()
-        if clicked is one:
-            return Scope.SESSION
-        if clicked is whole:
-            return Scope.SERIES
-        return None
+        return buttons.get(box.clickedButton())

@@ -14,11 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from models import db
 from resources import locate
 from scheduler.backup import BackupPolicy
+from scheduler.bootstrap import Services, bootstrap
 from scheduler.database import describe_database_error, open_database
 from scheduler.errors import HubSchedError
 from scheduler.services.booking import BookingService
 from scheduler.services.calendar import CalendarQueries
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 from scheduler.services.directory import DirectoryService
 from scheduler.services.free_rooms import FreeRoomFinder
 from scheduler.services.queries import OccurrenceQueries
@@ -34,6 +35,7 @@ class AppServices:
     occurrences: OccurrenceQueries
     calendar: CalendarQueries
     free_rooms: FreeRoomFinder
+    wired: Services  # every service, as the composition root wired them (the planning window uses the rest)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -56,9 +58,9 @@ def connect(url: str, operator: str, *, backups: BackupPolicy | None = None) -> 
     )
     engine, sessions = database.engine, database.sessions
     try:
-        directory = DirectoryService(sessions)
-        if directory.is_empty():
-            DemoService(sessions, operator).load(read_demo_file(locate("demo/borough.yaml")))
+        wired = bootstrap(sessions, operator)
+        if wired.directory.is_empty():
+            wired.demo.load(read_demo_file(locate("demo/borough.yaml")))
     except (SQLAlchemyError, db.SchemaError) as exc:
         engine.dispose()
         raise describe_database_error(exc, url, opening=_OPENING) from None
@@ -69,9 +71,10 @@ def connect(url: str, operator: str, *, backups: BackupPolicy | None = None) -> 
         url=url,
         operator=operator,
         engine=engine,
-        directory=directory,
-        booking=BookingService(sessions, operator),
-        occurrences=OccurrenceQueries(sessions),
-        calendar=CalendarQueries(sessions),
-        free_rooms=FreeRoomFinder(sessions),
+        directory=wired.directory,
+        booking=wired.booking,
+        occurrences=wired.occurrences,
+        calendar=wired.calendar,
+        free_rooms=wired.free_rooms,
+        wired=wired,
     )

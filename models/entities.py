@@ -35,8 +35,10 @@ from models.types import (
     ClosureScope,
     Frequency,
     OccurrenceStatus,
+    Outcome,
     RequestStatus,
     Sector,
+    SizeSource,
     UTCDateTime,
     Visibility,
     str_enum,
@@ -176,6 +178,10 @@ class Term(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     first_day: Mapped[date] = mapped_column(Date)
     last_day: Mapped[date] = mapped_column(Date)
+    # Room fit in this term's allocation: the requested size, or last term's recorded attendance.
+    size_source: Mapped[SizeSource] = mapped_column(
+        str_enum(SizeSource, "size_source"), default=SizeSource.REQUESTED, server_default=SizeSource.REQUESTED.value
+    )
 
     breaks: Mapped[list[TermBreak]] = relationship(
         back_populates="term", cascade="all, delete-orphan", order_by="TermBreak.first_day"
@@ -351,6 +357,34 @@ class Occurrence(Base):
 
     series: Mapped[Series] = relationship(back_populates="occurrences")
     room: Mapped[Room] = relationship()
+
+
+class AttendanceRecord(Base):
+    """What happened at one past session: whether it took place and how many came (a number, never names).
+
+    `source` says where the figure came from: typed in ("entered"), a spreadsheet ("imported"), or the demo
+    borough's invented history ("illustrative").
+    """
+
+    __tablename__ = "attendance_records"
+    __table_args__ = (
+        CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount_not_negative"),
+        CheckConstraint("outcome = 'took_place' OR headcount IS NULL OR headcount = 0", name="headcount_if_held"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, "outcome"))
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(16), default="entered")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    occurrence: Mapped[Occurrence] = relationship()
 
 
 class Closure(Base):

@@ -45,6 +45,21 @@ class OccurrenceStatus(enum.StrEnum):
     MOVED = "moved"
 
 
+class Outcome(enum.StrEnum):
+    """What happened to a past session (attendance recording)."""
+
+    TOOK_PLACE = "took_place"
+    LATE_CANCEL = "late_cancel"  # called off by the group too late for the room to be re-let
+    NO_SHOW = "no_show"  # nobody came and nobody said
+
+
+class SizeSource(enum.StrEnum):
+    """Which size the allocation uses for room fit in a term (chosen per term by the hub manager)."""
+
+    REQUESTED = "requested"  # the size on the request
+    RECORDED = "recorded"  # the median recorded attendance of the series last term, where there is one
+
+
 class ClosureScope(enum.StrEnum):
     BOROUGH = "borough"
     HUB = "hub"

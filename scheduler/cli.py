@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,17 +28,19 @@ from scheduler import backup as backups
 from scheduler import validation
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
+from scheduler.commands import attendance as attendance_commands
+from scheduler.commands import report as report_commands
 from scheduler.database import describe_database_error
 from scheduler.errors import HubSchedError, InvalidInput, ValidationError
 from scheduler.feeds import commands as feed_commands
-from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.booking import NewBooking
+from scheduler.services.demo import read_demo_file
 from scheduler.services.directory import DirectoryService
 from scheduler.services.queries import OccurrenceQueries
 
 EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
-COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands)
+COMMAND_GROUPS: tuple[CommandGroup, ...] = (allocate_commands, feed_commands, attendance_commands, report_commands)
 GuiLauncher = Callable[[str, str], int]
 
 
@@ -183,7 +185,7 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
             made = context.backups.before(context.engine, context.url, "before-reset")
             if made is not None:
                 print(f"backed up the database first to {made}")
-        summary = DemoService(context.sessions, context.operator).load(data, reset=args.reset)
+        summary = context.services.demo.load(data, reset=args.reset)
         print(
             f"loaded the demo borough: {summary.hubs} hubs, {summary.rooms} rooms, "
             f"{summary.organisations} organisations, {summary.series} series ({summary.sessions} sessions), "
@@ -191,7 +193,11 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
         )
         return 0
     if args.command == "hubs":
-        for hub in DirectoryService(context.sessions).hubs():
+        hubs = DirectoryService(context.sessions).hubs()
+        if not hubs:
+            print("no hubs yet: run `hubsched demo` to load the demo borough")
+            return 0
+        for hub in hubs:
             print(f"{hub.name} — {hub.address} {hub.postcode}")
             for room in hub.rooms:
                 extras = ", ".join(room.facilities)
@@ -291,7 +297,7 @@ def _book(args: argparse.Namespace, context: CommandContext) -> int:
         runs_in_breaks=not args.skip_breaks,
         attendance=args.attendance,
     )
-    result = BookingService(context.sessions, context.operator).book(booking)
+    result = context.services.booking.book(booking)
     if args.json:
         print(
             json.dumps(
@@ -310,7 +316,12 @@ def _book(args: argparse.Namespace, context: CommandContext) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    launch_gui: GuiLauncher | None = None,
+    pdf_renderer: Callable[[Any, Path], None] | None = None,
+) -> int:
     """Run the command line; returns the exit status (0 ok, 2 a user mistake)."""
     args = build_parser().parse_args(argv)
     operator = args.operator or os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
@@ -325,6 +336,7 @@ def main(argv: Sequence[str] | None = None, *, launch_gui: GuiLauncher | None = 
         return launch_gui(url, operator)
     try:
         context = CommandContext(url, operator)
+        context.pdf_renderer = pdf_renderer
         try:
             return _run(args, context)
         finally:

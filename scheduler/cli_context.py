@@ -9,13 +9,16 @@ Must not import: desktop_app, PySide6.
 from __future__ import annotations
 
 import argparse
-from typing import Protocol
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
 from scheduler.backup import BackupPolicy
+from scheduler.bootstrap import Services, bootstrap
 from scheduler.database import Database, describe_database_error
 from scheduler.database import ready as ready_database
 from scheduler.errors import DatabaseUnavailable
@@ -23,6 +26,9 @@ from scheduler.errors import DatabaseUnavailable
 
 class CommandContext:
     """Engine and session factory for one run of the CLI."""
+
+    # Writes a term report as PDF (report, path); given by the entry point, as it needs Qt (see launcher.py).
+    pdf_renderer: Callable[[Any, Path], None] | None = None
 
     def __init__(self, url: str, operator: str, backups: BackupPolicy | None = None):
         self.url = url
@@ -34,6 +40,14 @@ class CommandContext:
             raise DatabaseUnavailable(str(exc)) from None
         self.sessions: sessionmaker[Session] = db.make_session_factory(self.engine)
         self.database = Database(url, self.engine, self.sessions, self.backups)
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The scheduler services for this run, wired once (the CLI's composition root)."""
+        if self._services is None:
+            self._services = bootstrap(self.sessions, self.operator)
+        return self._services
 
     def ready(self) -> None:
         """Create or upgrade the schema (idempotent), so every command works on a new database.

@@ -56,6 +56,10 @@ class InvalidRequest(InvalidInput):
         super().__init__("; ".join(self.fields.values()))
 
 
+class RoomUnsuitable(BookingRefused):
+    """The room lacks what the session needs: it is not bookable, or lacks a facility or step-free access."""
+
+
 class ValidationError(InvalidInput):
     """One field's value breaks a domain rule (too long, control characters, out of range, has an offset).
 

@@ -22,6 +22,7 @@ from models.types import ClosureScope, Frequency
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def to_utc(day: date, at: time) -> datetime:
@@ -168,9 +169,9 @@ class SessionCalendar:
     def opening_hours_text(self, day_of_week: int) -> str:
         windows = self.opening_hours.get(day_of_week, [])
         if not windows:
-            return f"closed on {WEEKDAY_NAMES[day_of_week]}s"
+            return f"closed on {DAY_NAMES[day_of_week]}s"
         spans = ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in windows)
-        return f"open {spans} on {WEEKDAY_NAMES[day_of_week]}s"
+        return f"open {spans} on {DAY_NAMES[day_of_week]}s"
 
     def blocked(self, day: date, start: time, end: time, *, skip_breaks: bool) -> str | None:
         """Why a session on `day` from `start` to `end` cannot run, or None when it can."""

@@ -14,14 +14,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 os.environ.setdefault("HUBSCHED_BACKUP_DIR", __import__("tempfile").mkdtemp(prefix="hubsched-test-backups-"))
 
 import itertools
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
 from tests.pg_server import TemporaryPostgres
+
+# Property tests explore the same examples on every run: a failure on CI is a failure on every machine.
+settings.register_profile("hubsched", derandomize=True, print_blob=True)
+settings.load_profile("hubsched")
 
 _database_numbers = itertools.count(1)
 
@@ -40,20 +47,67 @@ def pg_server() -> Iterator[TemporaryPostgres]:
     server.stop()
 
 
-def new_pg_database(server: TemporaryPostgres) -> str:
+TEMPLATE = "hubsched_template"
+
+
+def _admin(server: TemporaryPostgres) -> Engine:
+    return create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+
+
+def new_pg_database(server: TemporaryPostgres, template: str | None = None) -> str:
     name = f"hubsched_test_{os.getpid()}_{next(_database_numbers)}"
-    admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    admin = _admin(server)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
     return server.url(name)
 
 
+def drop_pg_database(server: TemporaryPostgres, url: str) -> None:
+    """Drop a test's database, so the server's data folder stays small and its teardown quick."""
+    name = url.rsplit("/", 1)[1]
+    admin = _admin(server)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: TemporaryPostgres) -> str:
+    """A database at the schema's head, copied (CREATE DATABASE … TEMPLATE) for each PostgreSQL test."""
+    url = new_pg_database(pg_server)
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    admin = _admin(pg_server)
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" RENAME TO "{TEMPLATE}"'))
+    admin.dispose()
+    return TEMPLATE
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the schema's head, copied for each SQLite test (migrating takes longer than copying)."""
+    path = tmp_path_factory.mktemp("template") / "hubsched.sqlite3"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database at the schema's head: a copied SQLite file, or a new PostgreSQL database dropped after."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hubsched.sqlite3'}"
-    return new_pg_database(request.getfixturevalue("pg_server"))
+        path = tmp_path / "hubsched.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = new_pg_database(server, request.getfixturevalue("pg_template"))
+    yield url
+    drop_pg_database(server, url)
 
 
 @pytest.fixture

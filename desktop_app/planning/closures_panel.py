@@ -251,9 +251,9 @@ class ClosuresPanel(QWidget):
 
     def apply(self) -> AddedClosure | None:
         draft = self.draft()
-        plan = self.plan if self._planned_for == draft and self.plan is not None else []
+        plan = self.plan if self._planned_for == draft and self.plan is not None else None
         try:
-            displaced = len(self.services.closures.displaced(draft)) if not plan else 0
+            displaced = len(self.services.closures.displaced(draft)) if plan is None else 0
         except HubSchedError as exc:
             self.prompts.error(self, self.tr("Cannot add the closure"), str(exc))
             return None

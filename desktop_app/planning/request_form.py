@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.learning.size_hint import SuggestedSize
 from desktop_app.planning.services import PlanningServices
 from models.types import Frequency, Visibility
 from scheduler.errors import HubSchedError, InvalidRequest
@@ -240,6 +241,9 @@ class RequestForm(QDialog):
         self._row(form, self.tr("&When (weekday and window):"), windows, "windows")
         self._row(form, self.tr("&Length:"), self.duration, "duration")
         self._row(form, self.tr("Expected &attendance:"), self.attendance, "attendance")
+        learning = getattr(self.services, "learning", None)
+        self.suggested_size = SuggestedSize(learning, self.term_id, self.attendance, self)
+        form.addRow("", self.suggested_size)  # last term's median attendance, with its source
         self._row(form, self.tr("P&riority (1–5):"), self.priority, "priority")
         self._row(form, self.tr("Acceptable &hubs:"), self.hubs, "hubs")
         self._row(form, self.tr("Pr&eferred hubs:"), self.preferred, "preferred_hubs")
@@ -262,6 +266,7 @@ class RequestForm(QDialog):
         layout.addWidget(self.buttons)
 
     def _connect_changes(self) -> None:
+        self.suggested_size.watch(self.organisation, self.title_edit)
         for combo in (self.organisation, self.visibility, self.frequency, self.nth):
             combo.currentIndexChanged.connect(self.revalidate)
         for edit in (self.title_edit, self.public_title):

@@ -182,6 +182,7 @@ class ReviewPanel(QWidget):
                     "<b>{term}</b>: {placed} placed ({new} new, {moved} moved, {unchanged} unchanged or pinned), "
                     "<b>{unmet} unmet</b>. Nothing is written until you accept."
                 ).format(term=html.escape(preview.term_name), **c)
+                + (f"<br>{html.escape(preview.size_note)}" if preview.size_note else "")
             )
         if preview is None or not preview.placements:
             self.calendar_button.setChecked(False)  # clears the calendar's preview layer

@@ -1,8 +1,8 @@
 """PlanningServices: the scheduler services the planning panels use, wired once from the app's engine.
 
-Owns: building RequestService, AllocationService (and AllocationUndo), ClosureService, OverviewService and
-FeedService on one
-session factory. Holds no rules; widgets receive this object through their constructors.
+Owns: the planning panels' view of the services the composition root wired (scheduler.bootstrap), so that
+the calendar and the planning window share one BookingService. Holds no rules; widgets receive this object
+through their constructors.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from sqlalchemy import Engine
 
 from desktop_app.services import AppServices
 from models import db
+from scheduler.bootstrap import Services, bootstrap
 from scheduler.feeds.service import FeedService
 from scheduler.services.allocation import AllocationService
 from scheduler.services.allocation_undo import AllocationUndo
 from scheduler.services.closures import ClosureService
 from scheduler.services.directory import DirectoryService
+from scheduler.services.learning import LearningService
 from scheduler.services.overview import OverviewService
 from scheduler.services.requests import RequestService
 
@@ -33,22 +35,28 @@ class PlanningServices:
     undo: AllocationUndo
 
     engine: Engine | None = None
+    learning: LearningService | None = None  # sizes learned from attendance, for the request form
 
     @classmethod
     def from_app(cls, services: AppServices) -> PlanningServices:
-        """The planning services on the main window's database, audited under the same operator."""
-        return cls.on(services.engine, services.operator)
+        """The planning services on the main window's database, as the app's composition root wired them."""
+        return cls.wired_by(services.wired, services.engine)
 
     @classmethod
     def on(cls, engine: Engine, operator: str) -> PlanningServices:
-        sessions = db.make_session_factory(engine)
+        """The planning services on their own connection (tests and tools that have no main window)."""
+        return cls.wired_by(bootstrap(db.make_session_factory(engine), operator), engine)
+
+    @classmethod
+    def wired_by(cls, wired: Services, engine: Engine | None) -> PlanningServices:
         return cls(
-            directory=DirectoryService(sessions),
-            requests=RequestService(sessions, operator),
-            allocation=AllocationService(sessions, operator),
-            closures=ClosureService(sessions, operator),
-            overview=OverviewService(sessions),
-            feeds=FeedService(sessions),
-            undo=AllocationUndo(sessions, operator),
+            directory=wired.directory,
+            requests=wired.requests,
+            allocation=wired.allocation,
+            closures=wired.closures,
+            overview=wired.overview,
+            feeds=FeedService(wired.sessions),
+            undo=wired.allocation_undo,
             engine=engine,
+            learning=wired.learning,
         )

@@ -14,10 +14,14 @@ Python), ``engine`` (``solve``, the entry point), ``explain`` and ``whatif`` (ex
 ``check`` (independent checker of hard constraints).
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .check import check
 from .dates import meeting_dates
-from .engine import solve
-from .greedy import greedy
+from .greedy import greedy, most_constrained_first
 from .problem import (
     SECTORS,
     WEEKDAY_NAMES,
@@ -34,7 +38,9 @@ from .problem import (
 )
 from .result import (
     Blocker,
+    BoundSource,
     Change,
+    Phase,
     Placement,
     Progress,
     Requirement,
@@ -46,18 +52,37 @@ from .result import (
     UnmetRequest,
 )
 from .scoring import weighted_placed
-from .whatif import Move, WhatItTakes, what_would_it_take
+
+if TYPE_CHECKING:
+    from .engine import solve
+    from .whatif import Move, WhatItTakes, what_would_it_take
+
+# OR-Tools (and the pandas it pulls in) takes seconds to import, so the names that need the solver load on
+# first use: the calendar, the CLI and every command that does not solve start without it.
+_SOLVER_NAMES = {"solve": ".engine", "Move": ".whatif", "WhatItTakes": ".whatif", "what_would_it_take": ".whatif"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOLVER_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SECTORS",
     "WEEKDAY_NAMES",
     "Blocker",
+    "BoundSource",
     "BusyTime",
     "Change",
     "ExistingPlacement",
     "Frequency",
     "Id",
     "Move",
+    "Phase",
     "Placement",
     "Policy",
     "Problem",
@@ -77,6 +102,7 @@ __all__ = [
     "check",
     "greedy",
     "meeting_dates",
+    "most_constrained_first",
     "solve",
     "weighted_placed",
     "what_would_it_take",

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from .candidates import Cancelled, Candidates, build_candidates
+from .explain import explain_moves
 from .extract import extract
 from .greedy import greedy_choice, keep_where_possible, return_home
-from .model import Variables, add_hint, build_model
+from .model import Variables, add_hint, add_hints, build_model
 from .occupancy import Occupancy
 from .problem import Problem
-from .result import Result, Status, UnmetKind, UnmetRequest, format_time
+from .result import BoundSource, Phase, Progress, Result, Status, UnmetKind, UnmetRequest, format_time
 from .runner import ProgressCallback, run
 from .scoring import SCALE, fairness_level, stage1_value
 
@@ -82,14 +84,11 @@ def complete_hint(
     add_hint(model, variables, chosen)
     items = variables.candidates.items
     used = {(problem.request(items[i].request_id).organisation, items[i].hub) for i in chosen}
-    for key, variable in variables.org_hub.items():
-        model.add_hint(variable, key in used)
     orgs = {problem.request(items[i].request_id).organisation for i in chosen}
-    for org, variable in variables.org_any.items():
-        model.add_hint(variable, org in orgs)
-    for variable in (variables.placed, variables.fairness):
-        if variable is not None:
-            model.add_hint(variable, values[variable.index])
+    pairs = [(variable, int(key in used)) for key, variable in variables.org_hub.items()]
+    pairs += [(variable, int(org in orgs)) for org, variable in variables.org_any.items()]
+    pairs += [(v, values[v.index]) for v in (variables.placed, variables.fairness) if v is not None]
+    add_hints(model, pairs)
 
 
 def pin_clashes(problem: Problem, candidates: Candidates) -> list[str]:
@@ -112,6 +111,12 @@ def pin_clashes(problem: Problem, candidates: Candidates) -> list[str]:
     return messages
 
 
+def static_maximum(problem: Problem, candidates: Candidates) -> int:
+    """Stage 1's value if every request with at least one possible place were met (fairness in full, if the
+    sectors' demand allows): no allocation can score more, whatever the solver says."""
+    return stage1_value(problem, [r.id for r in problem.requests if candidates.by_request.get(r.id)])
+
+
 def solve(
     problem: Problem,
     *,
@@ -120,22 +125,26 @@ def solve(
     stop: threading.Event | None = None,
     num_workers: int | None = None,
     random_seed: int = 0,
+    debug_names: bool = False,
 ) -> Result:
     """Allocate the term's requests to rooms and times.
 
     Args:
         problem: rooms, requests, existing placements, term and policy.
         time_limit: seconds for the whole call (building, both stages, extraction); always applied.
-        on_progress: called with a :class:`~scheduler.allocation.result.Progress` at each solution, from the
+        on_progress: called with a :class:`~scheduler.allocation.result.Progress` as each phase starts
+            (candidates, model, start, search, finish) and at each solution; during the search from the
             solver's thread (a GUI must hand it over to its own thread, e.g. with a queued signal).
-        stop: set it from any thread to cancel; honoured within about 50 ms. The result then has status
-            CANCELLED and holds the best valid solution found so far.
+        stop: set it from any thread to cancel, also while the model is being built. The result then has
+            status CANCELLED and holds the best valid solution found so far.
         num_workers: CP-SAT workers; default ``problem.policy.num_workers``.
         random_seed: CP-SAT's seed.
+        debug_names: name every CP-SAT variable readably (slower; for reading a dump of the model).
 
     Returns:
         The result; status is data (OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN or CANCELLED), never raised.
         INFEASIBLE only happens when pinned placements are invalid or clash; ``messages`` says which.
+        ``objective <= best_bound <= static_bound`` always holds.
     """
     started = time.monotonic()
     workers = num_workers or problem.policy.num_workers
@@ -143,17 +152,34 @@ def solve(
     def elapsed() -> float:
         return time.monotonic() - started
 
+    static = 0  # stage 1 units (SCALE times priority units)
+    found = [0]  # solutions so far, for phase reports between and after the stages
+
+    def report(phase: Phase, detail: str, objective: float = 0.0, placed: int = 0, stage: int = 0) -> None:
+        if on_progress is not None:
+            on_progress(Progress(stage, found[0], placed, objective, static / SCALE, elapsed(), phase, detail))
+
     try:
+        report(Phase.CANDIDATES, "listing every room and time each request could have")
         candidates = build_candidates(problem, stop=stop)
-        model, variables = build_model(problem, candidates=candidates, stop=stop)
+        static = static_maximum(problem, candidates)
+        report(Phase.MODEL, f"stating the rules over {len(candidates.items):,} possible placements")
+        model, variables = build_model(
+            problem,
+            candidates=candidates,
+            stop=stop,
+            debug_names=debug_names,
+            on_phase=lambda text: report(Phase.MODEL, text),
+        )
     except Cancelled:
         # Nothing solved yet: the empty allocation is the only valid one we have.
-        return extract(
+        return _finish(
             problem,
             build_candidates(problem, []),
             [],
             status=Status.CANCELLED,
-            best_bound=float(sum(r.priority for r in problem.requests)),
+            solver_bound=None,
+            static=static or stage1_value(problem, [r.id for r in problem.requests]),
             wall_time=elapsed(),
             time_to_first_solution=None,
             solutions_found=0,
@@ -170,12 +196,13 @@ def solve(
             UnmetRequest(r.id, UnmetKind.PIN_CONFLICT, "Not allocated: " + "; ".join(errors) + ".")
             for r in problem.requests
         )
-        return extract(
+        return _finish(
             problem,
             candidates,
             [],
             status=Status.INFEASIBLE,
-            best_bound=0.0,
+            solver_bound=0,
+            static=static,
             wall_time=elapsed(),
             time_to_first_solution=None,
             solutions_found=0,
@@ -185,15 +212,28 @@ def solve(
 
     # Stage 1 starts from a complete solution: last term's placements where still possible, then
     # first-come-first-served. It makes the first solution immediate and nudges stage 1 towards stability.
+    report(Phase.START, "a first-come-first-served starting point")
     hint = stage1_hint(problem, candidates)
+    hint_met = [candidates.items[i].request_id for i in hint]
+    report(Phase.START, "starting point ready", stage1_value(problem, hint_met) / SCALE, len(hint))
     add_hint(model, variables, hint)
     if variables.fairness is not None:
-        met = [candidates.items[i].request_id for i in hint]
-        model.add_hint(variables.fairness, fairness_level(problem, met))
-    model.maximize(variables.stage1)
+        add_hints(model, [(variables.fairness, fairness_level(problem, hint_met))])
+    # A request stays in last term's place unless a higher-priority request needs it: keeping it is worth
+    # its own priority again (see ``Variables.stage1_with_keep``).
+    model.maximize(variables.stage1_with_keep())
     has_stage2 = not isinstance(variables.stage2, int)
     remaining = time_limit - elapsed()
     share = problem.policy.stage1_time_share if has_stage2 else 1.0
+
+    def honest(bound: float) -> int:
+        # The keep reward is never negative, so the solver's bound on stage 1 plus it bounds stage 1 too.
+        return min(static, int(bound + 1e-6))
+
+    def stage1_reading(objective: float, bound: float) -> tuple[float, float, float | None]:
+        return round(objective) / SCALE, honest(bound) / SCALE, None
+
+    report(Phase.SEARCH, "stage 1: meeting as much demand as possible", stage=1)
     first = run(
         model,
         variables,
@@ -201,29 +241,34 @@ def solve(
         num_workers=workers,
         stage=1,
         started=started,
-        scale=SCALE,
+        reading=stage1_reading,
         on_progress=on_progress,
         stop=stop,
         random_seed=random_seed,
         light_presolve=len(variables.place) > LARGE_MODEL,
+        shown=variables.stage1,
     )
     if not first.has_solution:
         # The hint is valid, so it is still the best valid solution we have.
         status = Status.CANCELLED if first.stopped else Status.UNKNOWN
         if first.status == cp_model.INFEASIBLE:
             status = Status.INFEASIBLE
-        return extract(
+        return _finish(
             problem,
             candidates,
             hint if status is not Status.INFEASIBLE else [],
             status=status,
-            best_bound=first.bound / SCALE if first.bound else float(sum(r.priority for r in problem.requests)),
+            solver_bound=honest(first.bound) if first.bound else None,
+            static=static,
             wall_time=elapsed(),
             time_to_first_solution=None,
             solutions_found=0,
             messages=("The solver found no solution in time; this is the greedy allocation.",),
         )
 
+    found[0] = first.solutions
+    first_value = stage1_value(problem, [candidates.items[i].request_id for i in first.chosen])
+    first_bound = honest(first.bound)
     chosen = first.chosen
     solutions = first.solutions
     optimal = first.status == cp_model.OPTIMAL
@@ -231,10 +276,8 @@ def solve(
     remaining = time_limit - elapsed()
     if has_stage2 and not stopped and remaining > MIN_STAGE_SECONDS:
         # Keep stage 1's value. Start from its met requests, each back in last term's place where that
-        # is still free: a complete, valid and far more stable start than stage 1's own solution, which
-        # drifts because stage 1 does not look at stability.
-        model.add(variables.stage1 >= round(first.objective))
-        model.clear_hints()
+        # is still free: a complete, valid and far more stable start than a solution that drifted.
+        model.add(variables.stage1 >= first_value)
         if problem.existing:
             previous = existing_candidates(problem, candidates)
             start = return_home(
@@ -242,10 +285,21 @@ def solve(
             )
             complete_hint(model, problem, variables, start, first.values)
         else:
-            for variable in variables.all_variables():
-                model.add_hint(variable, first.values[variable.index])
+            model.clear_hints()
+            add_hints(model, ((v, first.values[v.index]) for v in variables.all_variables()))
         model.minimize(variables.stage2)
+
+        def stage2_reading(objective: float, _bound: float) -> tuple[float, float, float | None]:
+            return first_value / SCALE, first_bound / SCALE, objective
+
         polish = POLISH_SECONDS_PER_PLACEMENT * len(problem.existing)
+        report(
+            Phase.SEARCH,
+            "stage 2: preferences, stability and right-sized rooms, keeping stage 1's demand",
+            first_value / SCALE,
+            len(first.chosen),
+            stage=2,
+        )
         second = run(
             model,
             variables,
@@ -253,7 +307,7 @@ def solve(
             num_workers=workers,
             stage=2,
             started=started,
-            scale=1.0,
+            reading=stage2_reading,
             on_progress=on_progress,
             stop=stop,
             solutions_before=solutions,
@@ -262,7 +316,7 @@ def solve(
         )
         if second.has_solution:
             chosen = second.chosen
-        solutions = second.solutions
+        solutions = found[0] = second.solutions
         optimal = optimal and second.status == cp_model.OPTIMAL
         stopped = second.stopped
     elif has_stage2:
@@ -270,17 +324,65 @@ def solve(
 
     # A time-limited run may leave a request out although a slot is free; place such requests in arrival
     # order so every unmet request is genuinely blocked.
+    report(Phase.FINISH, "filling free places and explaining what is unmet")
     chosen = greedy_choice(problem, candidates, keep=chosen)
     if problem.existing and not stopped:
         chosen = return_home(problem, candidates, chosen, existing_candidates(problem, candidates))
     status = Status.CANCELLED if stopped else Status.OPTIMAL if optimal else Status.FEASIBLE
-    return extract(
+    return _finish(
         problem,
         candidates,
         chosen,
         status=status,
-        best_bound=first.bound / SCALE,
+        solver_bound=first_bound,
+        static=static,
         wall_time=elapsed(),
         time_to_first_solution=first.first_solution_at,
         solutions_found=solutions,
+    )
+
+
+def _finish(
+    problem: Problem,
+    candidates: Candidates,
+    chosen: list[int],
+    *,
+    status: Status,
+    solver_bound: int | None,
+    static: int,
+    wall_time: float,
+    time_to_first_solution: float | None,
+    solutions_found: int,
+    messages: tuple[str, ...] = (),
+    unmet: tuple[UnmetRequest, ...] | None = None,
+) -> Result:
+    """Extract the result with its honest bound: the solver's where it is below the static maximum."""
+    result = extract(
+        problem,
+        candidates,
+        chosen,
+        status=status,
+        best_bound=0.0,
+        wall_time=wall_time,
+        time_to_first_solution=time_to_first_solution,
+        solutions_found=solutions_found,
+        messages=messages,
+        unmet=unmet,
+    )
+    objective_units = round(result.objective * SCALE)
+    if solver_bound is not None and solver_bound < static:
+        bound, source = max(solver_bound, objective_units), BoundSource.SOLVER
+    else:
+        bound, source = max(static, objective_units), BoundSource.STATIC
+    if status is Status.OPTIMAL and bound == objective_units:
+        source = BoundSource.PROVEN
+    policy = problem.policy
+    return replace(
+        result,
+        best_bound=bound / SCALE,
+        static_bound=max(static, objective_units) / SCALE,
+        bound_source=source,
+        fairness_weight=policy.fairness_weight,
+        sector_targets=tuple(policy.sector_targets.items()),
+        placements=explain_moves(problem, candidates, result.placements),
     )

@@ -6,6 +6,8 @@ lives in ``whatif``):
 * static — no room can take the request at all; each room is named with the first requirement it fails
   (hub not acceptable, too small, missing facilities, not step-free, not open inside the allowed windows,
   closed or in a break on every date, taken by bookings made outside the allocation — named by label);
+* moves — a request moved from last term's place says who has that place now (and at what priority), or
+  why the place is no longer possible;
 * blockers — the request has feasible room-times but every one of them is occupied by a placed request
   in that room, or its shared person/team is busy elsewhere then; the blocking requests are listed with
   how many of its room-times each one takes, and outside bookings that took its other room-times are
@@ -16,11 +18,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .candidates import Candidates
 from .occupancy import Occupancy
 from .problem import Id, Problem, Request
-from .result import Blocker, Requirement, RoomRejection, UnmetKind, UnmetRequest, format_time
+from .result import Blocker, Change, Placement, Requirement, RoomRejection, UnmetKind, UnmetRequest, format_time
 
 
 def static_message(problem: Problem, request: Request, rejections: Iterable[RoomRejection]) -> str:
@@ -131,3 +134,58 @@ def _blocked_message(
         if len(busy) > 8:
             text += f" and {len(busy) - 8} more"
     return text + "."
+
+
+MOVED = (Change.ROOM, Change.HUB, Change.TIME)
+
+
+def explain_moves(problem: Problem, candidates: Candidates, placements: tuple[Placement, ...]) -> tuple[Placement, ...]:
+    """The placements, each moved one with ``reason`` saying why it left last term's place."""
+    if not any(p.change in MOVED for p in placements):
+        return placements
+    items = candidates.items
+    index_of = {}
+    for candidate in items:
+        index_of[
+            (candidate.request_id, candidate.room_id, candidate.weekday, candidate.start, candidate.week_parity)
+        ] = candidate.index
+    occupancy = Occupancy()
+    for p in placements:
+        index = index_of.get((p.request_id, p.room_id, p.weekday, p.start, p.week_parity))
+        if index is not None:
+            occupancy.add(items[index], problem.request(p.request_id))
+    previous = {e.request_id: e for e in problem.existing}
+    explained = []
+    for p in placements:
+        before = previous.get(p.request_id)
+        if p.change not in MOVED or before is None:
+            explained.append(p)
+            continue
+        request = problem.request(p.request_id)
+        where = format_time(before.weekday, before.start, before.week_parity)
+        try:
+            room_label = problem.room(before.room_id).label
+        except KeyError:
+            room_label = str(before.room_id)
+        index = index_of.get((p.request_id, before.room_id, before.weekday, before.start, before.week_parity))
+        if index is None:
+            rejection = next(
+                (r for r in candidates.rejections.get(p.request_id, ()) if r.room_id == before.room_id), None
+            )
+            why = (
+                rejection.detail if rejection is not None else "it no longer fits its allowed times or the room's dates"
+            )
+            reason = f"Last term's place ({room_label}, {where}) is no longer possible: {why}."
+        else:
+            others = occupancy.conflicts(items[index], request)
+            if others:
+                names = []
+                for other, via in others:
+                    taker = problem.request(other.request_id)
+                    text = f"{taker.label} (priority {taker.priority})"
+                    names.append(text if via == "room" else f"{text}, which needs '{via}' then too")
+                reason = f"Moved so that {'; '.join(dict.fromkeys(names))} could have {room_label}, {where}."
+            else:
+                reason = f"Moved from {room_label}, {where} for a better fit overall (that place is free)."
+        explained.append(replace(p, reason=reason))
+    return tuple(explained)

@@ -75,9 +75,7 @@ def greedy_choice(
     return chosen
 
 
-def greedy(problem: Problem) -> tuple[Placement, ...]:
-    """First-come-first-served placements (pinned placements kept), for comparison with :func:`solve`."""
-    candidates = build_candidates(problem)
+def _placements(candidates: Candidates, chosen: Iterable[int]) -> tuple[Placement, ...]:
     return tuple(
         Placement(
             request_id=c.request_id,
@@ -89,8 +87,27 @@ def greedy(problem: Problem) -> tuple[Placement, ...]:
             dates=c.dates,
             lost_dates=c.lost_dates,
         )
-        for c in (candidates.items[i] for i in greedy_choice(problem, candidates))
+        for c in (candidates.items[i] for i in chosen)
     )
+
+
+def greedy(problem: Problem) -> tuple[Placement, ...]:
+    """First-come-first-served placements (pinned placements kept), for comparison with :func:`solve`."""
+    candidates = build_candidates(problem)
+    return _placements(candidates, greedy_choice(problem, candidates))
+
+
+def constrained_order(problem: Problem, candidates: Candidates) -> list[Id]:
+    """Request ids, those with the fewest possible places per priority point first (ties by arrival)."""
+    ranked = sorted(problem.requests, key=lambda r: (len(candidates.by_request.get(r.id, ())) / r.priority, r.arrival))
+    return [r.id for r in ranked]
+
+
+def most_constrained_first(problem: Problem) -> tuple[Placement, ...]:
+    """A smarter greedy baseline: the requests with the fewest places per priority point go first, each in
+    its first free place (pinned placements kept)."""
+    candidates = build_candidates(problem)
+    return _placements(candidates, greedy_choice(problem, candidates, order=constrained_order(problem, candidates)))
 
 
 def keep_where_possible(

@@ -3,14 +3,24 @@
 This module owns the variables and constraints. Variable tables (see :class:`Variables`):
 
 * ``place[i]`` — Boolean, candidate ``i`` (a request in a room at a weekday, start and fortnight week) is
-  chosen; named like ``place_r12_room3_tue_1000`` (``_wkA``/``_wkB`` for fortnightly requests);
+  chosen; unnamed unless ``debug_names`` is set, then named like ``place_r12_room3_tue_1000``
+  (``_wkA``/``_wkB`` for fortnightly requests);
 * ``unmet[r]`` — Boolean, request ``r`` is not placed; exactly one of its candidates or ``unmet`` holds;
+* ``at_time[(r, weekday, start, week, mask)]`` — Boolean, request ``r`` (one that needs a shared person or
+  team) meets at that time in any room whose closures leave it the weeks ``mask``; it equals the sum of
+  those room options, so it exists only where two or more rooms share the time;
 * ``fairness`` — 0..SCALE, the worst-off sector's met demand per mille of its entitlement;
+* ``keep`` — last term's candidate of each request that had one (not pinned), rewarded in stage 1 by the
+  request's own priority: moving it to let another request in pays only if that request has a higher
+  priority (the issue's rule: unchanged requests keep their place unless a higher-priority request needs it);
 * ``org_hub[(o, h)]`` / ``org_any[o]`` — organisation ``o`` uses hub ``h`` / has anything placed.
 
 Candidates are enumerated by ``candidates`` after the static filters, so capacity, facilities, step-free
 access, opening hours, windows and acceptable hubs need no constraints. "No double booking" is an
 at-most-one per (room, weekday, cell, group of weeks), which measured faster than optional intervals.
+"A shared person is never in two places at once" is an at-most-one over the ``at_time`` indicators of
+different requests, not over every room option: on 200 requests with many shared people that is about a
+third of the literals (the ``per_room`` encoding, kept for the equivalence test, states it over rooms).
 """
 
 from __future__ import annotations
@@ -19,13 +29,13 @@ import functools
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
 from .candidates import Cancelled, Candidate, Candidates, build_candidates
-from .problem import WEEKDAY_NAMES, Id, Problem
+from .problem import WEEKDAY_NAMES, Id, Problem, Request
 from .result import Change
 from .scoring import (
     SCALE,
@@ -39,7 +49,13 @@ from .scoring import (
 
 @dataclass
 class Variables:
-    """The model's variables and the expressions the stages optimise."""
+    """The model's variables and the expressions the stages optimise.
+
+    ``stage1`` is met demand plus fairness (SCALE times priority units); the engine maximises
+    ``stage1 + sum(SCALE * priority * keep)`` (:meth:`stage1_with_keep`), so a request stays in last term's
+    place unless a higher-priority request needs it. ``stage1`` itself is what is reported, and since the
+    keep reward is never negative the solver's bound on the sum bounds it too.
+    """
 
     candidates: Candidates
     place: list[cp_model.IntVar]
@@ -52,6 +68,15 @@ class Variables:
     org_hub: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     org_any: dict[str, cp_model.IntVar] = field(default_factory=dict)
     pin_errors: tuple[str, ...] = ()
+    at_time: dict[tuple, cp_model.IntVar] = field(default_factory=dict)
+    at_time_members: dict[tuple, tuple[int, ...]] = field(default_factory=dict)
+    keep: list[int] = field(default_factory=list)  # candidate indices of last term's places
+    keep_weights: list[int] = field(default_factory=list)  # SCALE * the request's priority, per keep
+
+    def stage1_with_keep(self) -> cp_model.LinearExprT:
+        if not self.keep:
+            return self.stage1
+        return self.stage1 + cp_model.LinearExpr.weighted_sum([self.place[i] for i in self.keep], self.keep_weights)
 
     def all_variables(self) -> list[cp_model.IntVar]:
         extra = [self.fairness] if self.fairness is not None else []
@@ -60,6 +85,7 @@ class Variables:
             *self.unmet.values(),
             self.placed,
             *extra,
+            *self.at_time.values(),
             *self.org_hub.values(),
             *self.org_any.values(),
         ]
@@ -81,6 +107,18 @@ def variable_name(candidate: Candidate) -> str:
     return name
 
 
+@dataclass(frozen=True, slots=True)
+class TimeOption:
+    """A request at one weekday, start, fortnight week and set of weeks, in whichever room (for clash groups)."""
+
+    index: int
+    request_id: Id
+    weekday: int
+    first_cell: int
+    end_cell: int
+    mask: int
+
+
 @functools.cache
 def _maximal_profiles(masks: tuple[int, ...]) -> list[tuple[int, ...]]:
     """For week masks, the maximal sets of masks that share a week (cached: few distinct mask sets)."""
@@ -97,7 +135,7 @@ def _maximal_profiles(masks: tuple[int, ...]) -> list[tuple[int, ...]]:
     return [p for p, members in as_sets if not any(members < other for _, other in as_sets)]
 
 
-def clash_groups(members: Sequence[Candidate]) -> list[list[int]]:
+def clash_groups(members: Sequence[Candidate | TimeOption]) -> list[list[int]]:
     """Maximal sets of candidates (indices) that pairwise meet in the same cell and week.
 
     ``members`` share one room (or one shared person) and one weekday. Two candidates clash when their
@@ -109,7 +147,7 @@ def clash_groups(members: Sequence[Candidate]) -> list[list[int]]:
         return []
     order = sorted(members, key=lambda c: c.first_cell)
     starts = sorted({c.first_cell for c in order})
-    active: list[Candidate] = []
+    active: list[Candidate | TimeOption] = []
     position = 0
     per_cell: list[list[frozenset[int]]] = []
     for cell in starts:
@@ -141,14 +179,38 @@ def clash_groups(members: Sequence[Candidate]) -> list[list[int]]:
 
 
 def build_model(
-    problem: Problem, *, candidates: Candidates | None = None, stop: threading.Event | None = None
+    problem: Problem,
+    *,
+    candidates: Candidates | None = None,
+    stop: threading.Event | None = None,
+    debug_names: bool = False,
+    shared_encoding: str = "per_time",
+    on_phase: Callable[[str], None] | None = None,
 ) -> tuple[cp_model.CpModel, Variables]:
     """Build the CP-SAT model with both stages' objective expressions (no objective set yet).
 
-    A set ``stop`` raises :class:`~scheduler.allocation.candidates.Cancelled` between constraint blocks.
+    Args:
+        problem: the problem.
+        candidates: its candidates, if already built.
+        stop: when set, :class:`~scheduler.allocation.candidates.Cancelled` is raised between blocks of
+            at most a few thousand variables or constraints.
+        debug_names: give every variable a readable name (slower: for dumping and reading the model).
+        shared_encoding: ``"per_time"`` (default) states the shared-person rule over per-(request, time)
+            indicators; ``"per_room"`` over every room option, as before (kept to test both agree).
+        on_phase: called with a short description as each block starts (for progress reports).
     """
     if candidates is None:
         candidates = build_candidates(problem, stop=stop)
+
+    def check_stop() -> None:
+        if stop is not None and stop.is_set():
+            raise Cancelled
+
+    def phase(text: str) -> None:
+        check_stop()
+        if on_phase is not None:
+            on_phase(text)
+
     model = cp_model.CpModel()
     items = candidates.items
     requests = {r.id: r for r in problem.requests}
@@ -158,10 +220,19 @@ def build_model(
         f"pinned placement for unknown request {p.request_id}" for p in problem.existing if p.request_id not in requests
     ]
 
-    place = [model.new_bool_var(variable_name(c)) for c in items]
-    unmet = {r.id: model.new_bool_var(f"unmet_r{_slug(r.id)}") for r in problem.requests}
+    phase("variables")
+    place: list[cp_model.IntVar] = []
+    for start in range(0, len(items), CHUNK):
+        check_stop()
+        chunk = items[start : start + CHUNK]
+        if debug_names:
+            place.extend(model.new_bool_var(variable_name(c)) for c in chunk)
+        else:
+            place.extend(model.new_bool_var("") for _ in chunk)
+    unmet = {r.id: model.new_bool_var(f"unmet_r{_slug(r.id)}" if debug_names else "") for r in problem.requests}
 
     # Each request is placed once or left unmet; a pinned request is placed exactly as pinned.
+    phase("one place per request")
     for request in problem.requests:
         mine = candidates.by_request.get(request.id, ())
         model.add_exactly_one([place[i] for i in mine] + [unmet[request.id]])
@@ -170,32 +241,31 @@ def build_model(
             model.add(unmet[request.id] == 0)
 
     # No double booking of a room: at most one candidate per (room, weekday, cell, weeks met).
+    phase("no double booking")
     by_room_day: dict[tuple[Id, int], list[Candidate]] = defaultdict(list)
     for candidate in items:
         by_room_day[(candidate.room_id, candidate.weekday)].append(candidate)
-    for members in by_room_day.values():
-        if stop is not None and stop.is_set():
-            raise Cancelled
+    for count, members in enumerate(by_room_day.values()):
+        if count % 64 == 0:
+            check_stop()
         for group in clash_groups(members):
             model.add_at_most_one([place[i] for i in group])
 
     # A shared person or team is never in two places at once (any room, same date and time).
-    by_person_day: dict[tuple[str, int], list[Candidate]] = defaultdict(list)
-    for candidate in items:
-        for person in requests[candidate.request_id].shared:
-            by_person_day[(person, candidate.weekday)].append(candidate)
-    for members in by_person_day.values():
-        for group in clash_groups(members):
-            # Candidates of one request exclude each other already; keep the constraint only if it
-            # spans two requests.
-            if len({items[i].request_id for i in group}) > 1:
-                model.add_at_most_one([place[i] for i in group])
+    phase("shared people")
+    at_time: dict[tuple, cp_model.IntVar] = {}
+    at_time_members: dict[tuple, tuple[int, ...]] = {}
+    if shared_encoding == "per_room":
+        _shared_per_room(model, items, requests, place, check_stop)
+    else:
+        at_time, at_time_members = _shared_per_time(model, problem, candidates, place, check_stop, debug_names)
 
     placed = model.new_int_var(0, len(unmet), "placed")
-    model.add(placed == len(unmet) - sum(unmet.values()))
+    model.add(placed == len(unmet) - cp_model.LinearExpr.sum(list(unmet.values())))
 
     # Stage 1: priority-weighted met demand plus the worst-off sector's level (max-min fairness).
     # Written as constant minus a weighted sum: Python's sum() over tens of thousands of terms is slow.
+    phase("objectives")
     total = sum(r.priority for r in problem.requests)
     stage1: cp_model.LinearExprT = SCALE * total - cp_model.LinearExpr.weighted_sum(
         [unmet[r.id] for r in problem.requests], [SCALE * r.priority for r in problem.requests]
@@ -213,13 +283,21 @@ def build_model(
             model.add(fairness * milli <= SCALE * SCALE * met_sector)
         stage1 = stage1 + coefficient * fairness
 
-    # Stage 2: preferences, stability, closures, dropped previous placements and spread per organisation.
+    # Stage 2: preferences, stability, closures, room size, dropped previous placements, spread.
     changes: list[Change] = []
     penalised: list[cp_model.IntVar] = []
     costs: list[int] = []
-    for candidate, variable in zip(items, place, strict=True):
+    keep: list[int] = []
+    keep_weights: list[int] = []
+    for count, (candidate, variable) in enumerate(zip(items, place, strict=True)):
+        if count % CHUNK == 0:
+            check_stop()
         previous = existing.get(candidate.request_id)
-        changes.append(change_of(problem, candidate, previous))
+        change = change_of(problem, candidate, previous)
+        changes.append(change)
+        if change is Change.UNCHANGED:
+            keep.append(candidate.index)
+            keep_weights.append(SCALE * requests[candidate.request_id].priority)
         cost = candidate_penalty(problem, requests[candidate.request_id], candidate, previous)
         if cost:
             penalised.append(variable)
@@ -241,14 +319,16 @@ def build_model(
                     per_hub[items[i].hub].append(place[i])
                 for hub, literals in per_hub.items():
                     if (org, hub) not in org_hub:
-                        org_hub[(org, hub)] = model.new_bool_var(f"uses_{_slug(org)}_{_slug(hub)}")
+                        org_hub[(org, hub)] = model.new_bool_var(
+                            f"uses_{_slug(org)}_{_slug(hub)}" if debug_names else ""
+                        )
                         hubs_used.append(org_hub[(org, hub)])
-                    model.add(sum(literals) <= org_hub[(org, hub)])
+                    model.add(cp_model.LinearExpr.sum(literals) <= org_hub[(org, hub)])
             if len(hubs_used) > 1:
                 # Penalise hubs beyond the first: 'any' is rewarded, so it is 1 whenever something is met.
-                org_any[org] = model.new_bool_var(f"any_{_slug(org)}")
+                org_any[org] = model.new_bool_var(f"any_{_slug(org)}" if debug_names else "")
                 model.add(org_any[org] <= sum(1 - unmet[r.id] for r in members_of_org))
-                terms.append(weight * sum(hubs_used) - weight * org_any[org])
+                terms.append(weight * cp_model.LinearExpr.sum(hubs_used) - weight * org_any[org])
     stage2 = sum(terms) if terms else 0
 
     return model, Variables(
@@ -263,17 +343,124 @@ def build_model(
         org_hub=org_hub,
         org_any=org_any,
         pin_errors=tuple(pin_errors),
+        at_time=at_time,
+        at_time_members=at_time_members,
+        keep=keep,
+        keep_weights=keep_weights,
     )
 
 
+# Variables or constraints created between two looks at the stop handle.
+CHUNK = 4096
+
+
+def _shared_per_room(
+    model: cp_model.CpModel,
+    items: Sequence[Candidate],
+    requests: dict[Id, Request],
+    place: list[cp_model.IntVar],
+    check_stop: Callable[[], None],
+) -> None:
+    """The shared-person rule over every room option (the encoding before per-time indicators)."""
+    by_person_day: dict[tuple[str, int], list[Candidate]] = defaultdict(list)
+    for candidate in items:
+        for person in requests[candidate.request_id].shared:
+            by_person_day[(person, candidate.weekday)].append(candidate)
+    for members in by_person_day.values():
+        check_stop()
+        for group in clash_groups(members):
+            # Candidates of one request exclude each other already; keep the constraint only if it
+            # spans two requests.
+            if len({items[i].request_id for i in group}) > 1:
+                model.add_at_most_one([place[i] for i in group])
+
+
+def _shared_per_time(
+    model: cp_model.CpModel,
+    problem: Problem,
+    candidates: Candidates,
+    place: list[cp_model.IntVar],
+    check_stop: Callable[[], None],
+    debug_names: bool,
+) -> tuple[dict[tuple, cp_model.IntVar], dict[tuple, tuple[int, ...]]]:
+    """The shared-person rule over one indicator per (request, weekday, start, week, weeks met).
+
+    Rooms whose closures leave a request different weeks get different indicators, so two requests clash
+    exactly when the per-room encoding says they do: same weekday, overlapping cells, a common week.
+    """
+    items = candidates.items
+    options: list[TimeOption] = []
+    literals: list[cp_model.IntVar] = []
+    at_time: dict[tuple, cp_model.IntVar] = {}
+    members_of: dict[tuple, tuple[int, ...]] = {}
+    people_of: list[frozenset[str]] = []
+    for request in problem.requests:
+        if not request.shared:
+            continue
+        check_stop()
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for i in candidates.by_request.get(request.id, ()):
+            c = items[i]
+            groups[(c.weekday, c.start, c.week_parity, c.mask)].append(i)
+        for (weekday, start, parity, mask), members in groups.items():
+            key = (request.id, weekday, start, parity, mask)
+            if len(members) == 1:
+                literal = place[members[0]]
+            else:
+                name = ""
+                if debug_names:
+                    name = f"at_r{_slug(request.id)}_{WEEKDAY_NAMES[weekday]}_{start // 60:02d}{start % 60:02d}"
+                    name += "" if parity is None else "_wk" + "AB"[parity]
+                    name += f"_m{mask:x}"
+                literal = model.new_bool_var(name)
+                model.add(literal == cp_model.LinearExpr.sum([place[i] for i in members]))
+                at_time[key] = literal
+                members_of[key] = tuple(members)
+            first = items[members[0]]
+            options.append(TimeOption(len(options), request.id, weekday, first.first_cell, first.end_cell, first.mask))
+            literals.append(literal)
+            people_of.append(request.shared)
+    by_person_day: dict[tuple[str, int], list[TimeOption]] = defaultdict(list)
+    for option, people in zip(options, people_of, strict=True):
+        for person in people:
+            by_person_day[(person, option.weekday)].append(option)
+    for members in by_person_day.values():
+        check_stop()
+        for group in clash_groups(members):
+            if len({options[i].request_id for i in group}) > 1:
+                model.add_at_most_one([literals[i] for i in group])
+    return at_time, members_of
+
+
 def add_hint(model: cp_model.CpModel, variables: Variables, chosen: Iterable[int]) -> None:
-    """Hint a complete assignment of placements: the chosen candidates, everything else off."""
+    """Hint a complete assignment of placements: the chosen candidates, everything else off.
+
+    Written straight into the model's hint in bulk: one ``add_hint`` call per variable took seconds on
+    hundreds of thousands of candidates.
+    """
     model.clear_hints()
     chosen = set(chosen)
-    met = set()
-    for index, variable in enumerate(variables.place):
-        model.add_hint(variable, index in chosen)
-        if index in chosen:
-            met.add(variables.candidates.items[index].request_id)
-    for request_id, variable in variables.unmet.items():
-        model.add_hint(variable, request_id not in met)
+    items = variables.candidates.items
+    met = {items[i].request_id for i in chosen}
+    indices = [v.index for v in variables.place]
+    values = [1 if i in chosen else 0 for i in range(len(indices))]
+    indices += [v.index for v in variables.unmet.values()]
+    values += [0 if r in met else 1 for r in variables.unmet]
+    for key, literal in variables.at_time.items():
+        indices.append(literal.index)
+        values.append(1 if any(i in chosen for i in variables.at_time_members[key]) else 0)
+    hint = model.proto.solution_hint
+    hint.vars.extend(indices)
+    hint.values.extend(values)
+
+
+def add_hints(model: cp_model.CpModel, pairs: Iterable[tuple[cp_model.IntVar, int]]) -> None:
+    """Append hints for further variables in bulk (after :func:`add_hint`)."""
+    indices: list[int] = []
+    values: list[int] = []
+    for variable, value in pairs:
+        indices.append(variable.index)
+        values.append(int(value))
+    hint = model.proto.solution_hint
+    hint.vars.extend(indices)
+    hint.values.extend(values)

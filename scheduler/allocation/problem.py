@@ -213,7 +213,11 @@ class Policy:
 
     Stage 2 minimises the penalties below with stage 1's value kept. Stability weights follow UniTime's
     "minimal perturbation": a time change costs more than a hub change, which costs more than a room change
-    in the same hub; dropping last term's request costs most.
+    in the same hub; dropping last term's request costs most. A room much bigger than the group costs a
+    little (``right_size_weight``), so halls stay free for the groups that need them.
+
+    ``sector_targets`` and ``fairness_weight`` are the borough's fairness policy for the term; a weight of 0
+    turns fairness off (stage 1 is then met demand alone).
     """
 
     # 30 minutes, measured: a 15-minute grid doubled the model with no better allocation on the benchmark
@@ -229,6 +233,10 @@ class Policy:
     drop_previous_weight: int = 40
     closure_session_weight: int = 2
     organisation_hub_weight: int = 3
+    # Per step of room too big for the group (see ``scoring.oversize_steps``): an 18-person group in a
+    # 100-person hall costs 2 steps, less than a room change (5) or a preferred hub missed (4), so fitting
+    # the room to the group never outweighs keeping someone where they were or where they asked to be.
+    right_size_weight: int = 1
     stage1_time_share: float = 0.7
     num_workers: int = 2
 

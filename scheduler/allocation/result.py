@@ -55,6 +55,7 @@ class Placement:
     dates: tuple[date, ...] = ()
     lost_dates: tuple[date, ...] = ()  # sessions that fall on the room's closed dates
     change: Change = Change.NEW
+    reason: str = ""  # for a request moved from last term's place: who now has it, in words
 
     @property
     def when(self) -> str:
@@ -128,9 +129,25 @@ class SectorShare:
         return self.met / self.requested if self.requested else 1.0
 
 
+class Phase(enum.StrEnum):
+    """What a run is doing when it reports progress, in the order the phases happen."""
+
+    CANDIDATES = "candidates"  # listing every room and time each request could have
+    MODEL = "model"  # stating the rules for the solver
+    START = "start"  # the first-come-first-served starting point, before the solver runs
+    SEARCH = "search"  # the solver: stage 1 (met demand), then stage 2 (preferences, stability)
+    FINISH = "finish"  # filling in, moving people back to last term's place, explaining the unmet
+
+
 @dataclass(frozen=True)
 class Progress:
-    """Reported to ``on_progress`` at each improving solution (from the solver's thread)."""
+    """Reported to ``on_progress`` as each phase starts and at each improving solution.
+
+    During ``Phase.SEARCH`` it comes from the solver's thread, at each solution; ``stage`` is 1 or 2 then.
+    Before the search ``stage`` is 0, ``solutions_found`` 0 and ``detail`` says what is being done;
+    ``objective`` is 0 except in ``Phase.START`` (the starting point's met demand). ``bound`` is always the
+    honest bound on stage 1 (never above the static maximum; see :class:`Result`).
+    """
 
     stage: int
     solutions_found: int
@@ -138,6 +155,17 @@ class Progress:
     objective: float
     bound: float
     elapsed: float
+    phase: Phase = Phase.SEARCH
+    detail: str = ""
+    penalty: float | None = None  # stage 2's penalty (preferences, stability, room size), in stage 2
+
+
+class BoundSource(enum.StrEnum):
+    """Which upper bound ``Result.best_bound`` is."""
+
+    PROVEN = "proven optimal"  # the solver proved this allocation is the best possible
+    SOLVER = "solver"  # the solver's bound, tighter than the static maximum
+    STATIC = "static maximum"  # every request that has any room and time met, and fairness in full
 
 
 @dataclass(frozen=True)
@@ -145,7 +173,11 @@ class Result:
     """The outcome of :func:`scheduler.allocation.solve`.
 
     ``objective`` and ``best_bound`` are stage 1's (met priority-weighted demand plus the fairness term,
-    in priority units); ``penalty`` is stage 2's (preferences, stability, closures, spread).
+    in priority units); ``penalty`` is stage 2's (preferences, stability, closures, room size, spread).
+
+    The bound is honest: ``objective <= best_bound <= static_bound`` always. ``static_bound`` is what every
+    request with at least one possible room and time would score if all were met with fairness in full;
+    ``best_bound`` is the smaller of that and the solver's proven bound, and ``bound_source`` says which.
     """
 
     status: Status
@@ -159,6 +191,10 @@ class Result:
     solutions_found: int
     sectors: tuple[SectorShare, ...] = ()
     messages: tuple[str, ...] = ()
+    static_bound: float = 0.0
+    bound_source: BoundSource = BoundSource.STATIC
+    fairness_weight: float = 0.0
+    sector_targets: tuple[tuple[str, float], ...] = ()
 
     @property
     def gap(self) -> float:

@@ -2,7 +2,7 @@
 
 This module owns the solver call: parameters (time limit always set, worker count), the solution callback
 that counts solutions and reports :class:`~scheduler.allocation.result.Progress`, and the watcher thread
-that turns a set ``threading.Event`` into ``stop_search()`` within about 50 ms even while no solution
+that turns a set ``threading.Event`` into ``stop_search()`` within about 20 ms even while no solution
 arrives (a callback alone only runs on solutions).
 """
 
@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from .model import Variables
-from .result import Progress
+from .result import Phase, Progress
 
 ProgressCallback = Callable[[Progress], None]
-WATCH_INTERVAL = 0.05
+# (solver objective, solver bound) -> (stage 1 objective, honest stage 1 bound, stage 2 penalty or None)
+Reading = Callable[[float, float], tuple[float, float, float | None]]
+WATCH_INTERVAL = 0.02
 
 
 @dataclass
@@ -37,22 +39,28 @@ class RunOutcome:
     stopped: bool
 
 
+def penalty_detail(penalty: float | None) -> str:
+    return "" if penalty is None else f"penalty {penalty:g}"
+
+
 class _Callback(cp_model.CpSolverSolutionCallback):
     def __init__(
         self,
         variables: Variables,
         stage: int,
         started: float,
-        scale: float,
+        reading: Reading,
         on_progress: ProgressCallback | None,
         stop: threading.Event | None,
         solutions_before: int,
+        shown: cp_model.LinearExprT | None,
     ) -> None:
         super().__init__()
+        self._shown = shown
         self._variables = variables
         self._stage = stage
         self._started = started
-        self._scale = scale
+        self._reading = reading
         self._on_progress = on_progress
         self._stop = stop
         self.solutions = solutions_before
@@ -69,14 +77,19 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         if self._on_progress is None or self.error is not None:
             return
         try:
+            value = self.objective_value if self._shown is None else self.value(self._shown)
+            objective, bound, penalty = self._reading(value, self.best_objective_bound)
             self._on_progress(
                 Progress(
                     stage=self._stage,
                     solutions_found=self.solutions,
                     placed=int(self.value(self._variables.placed)),
-                    objective=self.objective_value / self._scale,
-                    bound=self.best_objective_bound / self._scale,
+                    objective=objective,
+                    bound=bound,
                     elapsed=elapsed,
+                    phase=Phase.SEARCH,
+                    detail=penalty_detail(penalty),
+                    penalty=penalty,
                 )
             )
         except BaseException as error:
@@ -93,12 +106,13 @@ def run(
     num_workers: int = 2,
     stage: int = 1,
     started: float | None = None,
-    scale: float = 1.0,
+    reading: Reading | None = None,
     on_progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
     solutions_before: int = 0,
     random_seed: int = 0,
     light_presolve: bool = False,
+    shown: cp_model.LinearExprT | None = None,
 ) -> RunOutcome:
     """Solve ``model`` (objective already set) and collect the chosen candidates.
 
@@ -109,11 +123,14 @@ def run(
         num_workers: CP-SAT search workers (2 suits this 2-core machine).
         stage: reported in progress.
         started: ``time.monotonic()`` of the whole solve, so elapsed times add up across stages.
-        scale: objective values are divided by it in progress reports.
+        reading: turns the solver's objective and bound into what progress reports show (default: as they are).
         on_progress: called from the solver's thread at each solution.
-        stop: when set, the search stops within about 50 ms and the best solution so far is returned.
+        stop: when set, the search stops within about 20 ms plus however long CP-SAT takes to notice (it
+            checks between presolve rules and search steps) and the best solution so far is returned.
         solutions_before: solutions found by earlier stages (progress counts continue).
         random_seed: CP-SAT's seed.
+        shown: the expression progress reports pass to ``reading`` as the objective (default: the solver's
+            objective); stage 1 shows met demand without the keep-in-place reward.
         light_presolve: one presolve pass without probing (for large models, where full presolve costs
             more time than it saves).
     """
@@ -125,7 +142,12 @@ def run(
     if light_presolve:
         solver.parameters.max_presolve_iterations = 1
         solver.parameters.cp_model_probing_level = 0
-    callback = _Callback(variables, stage, started, scale, on_progress, stop, solutions_before)
+    if reading is None:
+
+        def reading(objective: float, bound: float) -> tuple[float, float, float | None]:
+            return objective, bound, None
+
+    callback = _Callback(variables, stage, started, reading, on_progress, stop, solutions_before, shown)
 
     done = threading.Event()
     stopped = threading.Event()
@@ -160,8 +182,7 @@ def run(
         # Reading the response's solution vector once is far faster than one value() call per variable.
         solution = list(solver.response_proto.solution)
         chosen = [i for i, variable in enumerate(variables.place) if solution[variable.index]]
-        for variable in variables.all_variables():
-            values[variable.index] = solution[variable.index]
+        values = {variable.index: solution[variable.index] for variable in variables.all_variables()}
         objective = solver.objective_value
         bound = solver.best_objective_bound
     return RunOutcome(

@@ -11,6 +11,7 @@ mille of its entitlement (see :class:`~scheduler.allocation.problem.Policy`).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -114,7 +115,49 @@ def candidate_penalty(
         elif existing.room_id != candidate.room_id:
             cost += policy.room_change_weight
     cost += policy.closure_session_weight * len(candidate.lost_dates)
+    if policy.right_size_weight:
+        capacity = _capacity_of(problem, candidate.room_id)
+        if capacity is not None:
+            cost += policy.right_size_weight * oversize_steps(request.size, capacity)
     return cost
+
+
+def oversize_steps(size: int, capacity: int) -> int:
+    """How much too big a room is for a group, in steps: 0 up to 1.5x the group, then 1 up to 3x, 2 up to
+    6x, 3 up to 12x and 4 beyond (a doubling per step: a hall three times too big wastes about as much as a
+    meeting room three times too big, relatively)."""
+    people = max(1, size)
+    steps = 0
+    limit = 1.5
+    while steps < 4 and capacity > limit * people:
+        steps += 1
+        limit *= 2
+    return steps
+
+
+def fill_ratios(problem: Problem, placements: Iterable[tuple[Id, Id]]) -> list[float]:
+    """Attendance / capacity of each (request id, room id) placement, sorted."""
+    ratios = []
+    for request_id, room_id in placements:
+        capacity = _capacity_of(problem, room_id)
+        if capacity:
+            ratios.append(problem.request(request_id).size / capacity)
+    return sorted(ratios)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The ``share`` (0..1) percentile of sorted ``values`` by nearest rank; None when empty."""
+    if not values:
+        return None
+    rank = max(1, min(len(values), math.ceil(share * len(values))))
+    return values[rank - 1]
+
+
+def _capacity_of(problem: Problem, room_id: Id) -> int | None:
+    try:
+        return problem.room(room_id).capacity
+    except KeyError:
+        return None
 
 
 def _hub_of(problem: Problem, room_id: Id) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from scheduler import allocation as alloc
 from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.services.allocation import AllocationPreview, AllocationService
+from scheduler.services.allocation import AllocationPreview
 
 NAMES = frozenset({"allocate"})
 
@@ -121,6 +121,7 @@ def preview_as_json(preview: AllocationPreview) -> dict[str, Any]:
             for u in preview.unmet
         ],
         "messages": list(preview.messages),
+        "size_note": preview.size_note,
     }
 
 
@@ -150,10 +151,12 @@ def print_summary(preview: AllocationPreview, out: TextIO) -> None:
             print(f"  [{u.request_id}] {u.message}", file=out)
     for message in preview.messages:
         print(f"Note: {message}", file=out)
+    if preview.size_note:
+        print(f"Note: {preview.size_note}", file=out)
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
-    service = AllocationService(context.sessions, context.operator)
+    service = context.services.allocation
     term_id = service.term_id(args.term)
     line = _ProgressLine(sys.stderr)
     try:

@@ -9,6 +9,7 @@ Must not import: desktop_app, PySide6.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import date
@@ -17,9 +18,9 @@ from pathlib import Path
 from models.types import Visibility
 from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.feeds.importer import IcsImporter
-from scheduler.feeds.publish import publish
-from scheduler.feeds.server import make_server
+from scheduler.feeds.importer import MAX_FILE_BYTES, IcsImporter
+from scheduler.feeds.publish import check_target, publish
+from scheduler.feeds.server import Limits, make_server
 from scheduler.feeds.service import FeedService
 from scheduler.services.directory import DirectoryService
 
@@ -32,6 +33,22 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty folder name (give a folder such as /srv/hub-feeds)")
+    return Path(text)
+
+
+def _threads(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{value} threads is not between 1 and 64")
+    return value
 
 
 def _port(text: str) -> int:
@@ -49,19 +66,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True, parser_class=type(feeds))
 
     publish_cmd = actions.add_parser("publish", help="write every feed and index.json into a folder")
-    publish_cmd.add_argument("directory", metavar="DIR", type=Path)
+    publish_cmd.add_argument("directory", metavar="DIR", type=_folder)
 
     serve = actions.add_parser("serve", help="serve a published folder over HTTP")
-    serve.add_argument("directory", metavar="DIR", type=Path)
+    serve.add_argument("directory", metavar="DIR", type=_folder)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument(
+        "--threads", type=_threads, default=Limits.threads, help=f"request threads (default {Limits.threads})"
+    )
 
     listing = actions.add_parser("list", help="print each feed's https and webcal subscription link")
     listing.add_argument("--base-url", metavar="URL", help=f"where DIR is served (default ${BASE_URL_VAR})")
 
     reissue = actions.add_parser("reissue", help="revoke an organisation's feed address and issue a new one")
     reissue.add_argument("--org", required=True, metavar="NAME", help="organisation")
-    reissue.add_argument("--dir", type=Path, metavar="DIR", help="republish this folder at once")
+    reissue.add_argument("--dir", type=_folder, metavar="DIR", help="republish this folder at once")
 
     importing = actions.add_parser("import", help="book the sessions of an .ics file into a room")
     importing.add_argument("file", metavar="FILE", type=Path)
@@ -88,11 +108,18 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     if action == "list":
         return _list(args, context)
     if action == "reissue":
-        token = FeedService(context.sessions).reissue(args.org)
-        print(f"issued a new feed address for {args.org}: org/{token}.ics (the old address no longer works)")
         if args.dir is not None:
-            return _publish(FeedService(context.sessions), args.dir)
-        print("run `hubsched feeds publish DIR` so that the served folder drops the old address")
+            check_target(args.dir)  # before the old address is revoked: a refused command changes nothing
+        token = FeedService(context.sessions).reissue(args.org)
+        print(f"issued a new feed address for {args.org}: org/{token}.ics")
+        if args.dir is not None:
+            status = _publish(FeedService(context.sessions), args.dir)
+            print(f"the old address answers 404 from now on wherever {args.dir} is served")
+            return status
+        print(
+            "the old address keeps working until the served folder is published again: "
+            "run `hubsched feeds publish DIR` now (or reissue with --dir DIR)"
+        )
         return 0
     if action == "import":
         return _import(args, context)
@@ -100,6 +127,7 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _publish(service: FeedService, directory: Path) -> int:
+    check_target(directory)  # before any organisation token is issued
     feeds = service.build_all()
     try:
         report = publish(feeds, directory)
@@ -109,19 +137,21 @@ def _publish(service: FeedService, directory: Path) -> int:
         f"published {len(feeds)} feeds to {directory}: {len(report.written)} written, "
         f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
     )
+    if report.temporaries:
+        print(f"removed {len(report.temporaries)} temporary file(s) left by an interrupted publish")
     return 0
 
 
+def _log_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
-    server = make_server(args.directory, args.host, args.port)
-    host, port = server.server_address[:2]
+    server = make_server(args.directory, args.host, args.port, log=_log_line, limits=Limits(threads=args.threads))
+    host, port = server.server_address
     print(f"serving feeds from {args.directory} on http://{host}:{port}/ (Ctrl+C stops)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # waitress itself ends on Ctrl+C; this is belt and braces
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
     return 0
 
 
@@ -141,10 +171,11 @@ def _import(args: argparse.Namespace, context: CommandContext) -> int:
     room_id = directory.room_id(args.hub, args.room)
     organisation_id = directory.organisation_id(args.org)
     try:
-        raw = args.file.read_bytes()
+        with args.file.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # a larger file is refused by the importer, unread
     except OSError as exc:
         raise InvalidInput(f"cannot read {args.file}: {exc.strerror or exc}") from None
-    importer = IcsImporter(context.sessions, context.operator)
+    importer = IcsImporter(context.sessions, context.services.booking)
     first, last = importer.window(args.first, args.last)
     options = dict(
         room_id=room_id,

@@ -10,18 +10,22 @@ WORKAROUND: the icalendar package's own VTIMEZONE (add_missing_timezones / Timez
 RDATE-style; ical.js (Thunderbird) reads only its first RDATE and Outlook only the latest STANDARD block,
 which shifts sessions by an hour. We write the RRULE-style block that every client reads the same way.
 The icalendar package is used for escaping, folding and value formatting only.
+
+Every TEXT value is passed through `clean_text`: RFC 5545 forbids control characters in TEXT, and
+libical refuses a whole file for one NUL, whatever was stored.
 Must not import: models.entities, desktop_app, PySide6.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vRecur
 
-from scheduler.feeds.encode import Recurring, Singles, fold_sensitive
+from scheduler.feeds.encode import Recurring, Singles, Split, fold_sensitive
 from scheduler.feeds.facts import Place, SeriesFacts, SessionFacts
 from scheduler.feeds.privacy import FeedSpec, Shown, shown
 from scheduler.recurrence import LONDON
@@ -36,7 +40,7 @@ class EncodedSeries:
     """A series and how this feed encodes the sessions of it that the feed includes."""
 
     series: SeriesFacts
-    encoding: Recurring | Singles
+    encoding: Recurring | Singles | Split
 
 
 def london_timezone() -> Timezone:
@@ -61,6 +65,15 @@ def london_timezone() -> Timezone:
     return zone
 
 
+# C0 controls but TAB and LF (LF is written as the TEXT escape \n), DEL, and the C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without the control characters RFC 5545 forbids in TEXT (CR LF and CR become LF)."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _london(wall: datetime) -> datetime:
     return wall.replace(tzinfo=LONDON)
 
@@ -78,11 +91,11 @@ def _stamp(moment: datetime) -> datetime:
 
 
 def _describe(event: Event, series: SeriesFacts, look: Shown) -> None:
-    event.add("summary", look.summary)
+    event.add("summary", clean_text(look.summary))
     if look.description:
-        event.add("description", look.description)
+        event.add("description", clean_text(look.description))
     if look.place is not None:
-        event.add("location", look.place.location)
+        event.add("location", clean_text(look.place.location))
         if look.place.geo is not None:
             event.add("geo", look.place.geo)
     event.add("class", "PRIVATE" if look.confidential else "PUBLIC")
@@ -104,7 +117,14 @@ def series_events(
     spec: FeedSpec, item: EncodedSeries, places: dict[int, Place]
 ) -> list[tuple[tuple[str, int, str], Event]]:
     """The VEVENTs of one series in one feed, each with a sort key (uid, master first, recurrence id)."""
-    series, encoding = item.series, item.encoding
+    if isinstance(item.encoding, Split):
+        return [pair for part in item.encoding.parts for pair in _part_events(spec, item.series, part, places)]
+    return _part_events(spec, item.series, item.encoding, places)
+
+
+def _part_events(
+    spec: FeedSpec, series: SeriesFacts, encoding: Recurring | Singles, places: dict[int, Place]
+) -> list[tuple[tuple[str, int, str], Event]]:
     events: list[tuple[tuple[str, int, str], Event]] = []
     if isinstance(encoding, Singles):
         for session in encoding.sessions:
@@ -116,23 +136,24 @@ def series_events(
             _describe(event, series, shown(spec, series, places[session.room_id]))
             events.append(((uid, 0, ""), event))
         return events
+    uid = series.uid if encoding.part is None else f"{encoding.part:%Y%m%dT%H%M%S}-{series.uid}"
     master = Event()
-    master.add("uid", series.uid)
+    master.add("uid", uid)
     master.add("dtstart", _london(encoding.dtstart))
     master.add("dtend", _london(encoding.dtend))
     master.add("rrule", vRecur.from_ical(encoding.rrule))
     for moment in encoding.exdates:
         master.add("exdate", _london(moment))
     _describe(master, series, shown(spec, series, places[series.room_id]))
-    events.append(((series.uid, 0, ""), master))
+    events.append(((uid, 0, ""), master))
     for session in encoding.overrides:
         override = Event()
-        override.add("uid", series.uid)
+        override.add("uid", uid)
         override.add("recurrence-id", _london(session.recurrence_local))
         override.add("dtstart", _instant_in_london(session.start_utc))
         override.add("dtend", _instant_in_london(session.end_utc))
         _describe(override, series, shown(spec, series, places[session.room_id]))
-        events.append(((series.uid, 1, f"{session.recurrence_local:%Y%m%dT%H%M%S}"), override))
+        events.append(((uid, 1, f"{session.recurrence_local:%Y%m%dT%H%M%S}"), override))
     return events
 
 
@@ -143,10 +164,10 @@ def write_feed(spec: FeedSpec, items: Iterable[EncodedSeries], places: dict[int,
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", spec.name)
-    calendar.add("x-wr-calname", spec.name)
-    calendar.add("description", spec.description)
-    calendar.add("x-wr-caldesc", spec.description)
+    calendar.add("name", clean_text(spec.name))
+    calendar.add("x-wr-calname", clean_text(spec.name))
+    calendar.add("description", clean_text(spec.description))
+    calendar.add("x-wr-caldesc", clean_text(spec.description))
     # WORKAROUND: icalendar's REFRESH-INTERVAL setter leaves out VALUE=DURATION, which RFC 7986 requires.
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))

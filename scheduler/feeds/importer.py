@@ -8,18 +8,26 @@ same file) before an all-or-nothing apply through BookingService.book_within in 
 Each imported session becomes a one-off booking; all-day and cancelled events are listed and left out.
 Imported sessions are private unless told otherwise (a calendar's titles may name people), and an event
 marked CLASS:PRIVATE or CONFIDENTIAL stays private whatever is asked.
+
+The file is untrusted, so the work is bounded: at most MAX_FILE_BYTES and MAX_EVENTS events; a repeat
+rule may repeat at most daily, is walked from its DTSTART for at most MAX_SCANNED starts up to the
+window's end, and may make at most MAX_PER_EVENT sessions in the window; at most MAX_SESSIONS sessions
+in all. A file over a cap is refused with its line and the reason before anything is expanded.
+Folded lines are unfolded as bytes before decoding (RFC 5545 §3.1: a fold may split a UTF-8 character);
+control characters are stripped from titles.
 Must not import: desktop_app, PySide6.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events
+from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from icalendar.prop import vDDDTypes, vDuration, vRecur
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +37,6 @@ from models.types import Frequency, Visibility
 from scheduler.errors import BookingClash, BookingRefused, HubSchedError, InvalidInput
 from scheduler.recurrence import LONDON
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.common import now_utc
 
 _NAME = r"[A-Za-z0-9-]+"
 _PARAM_VALUE = r'(?:"[^"]*"|[^";:,]*)'
@@ -37,6 +44,13 @@ _CONTENT_LINE = re.compile(rf"^({_NAME})((?:;{_NAME}={_PARAM_VALUE}(?:,{_PARAM_V
 _TZID = re.compile(r';TZID=("[^"]*"|[^;:]*)', re.IGNORECASE)
 _DATE_PROPERTIES = {"DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE", "DUE"}
 MAX_WINDOW = timedelta(days=2 * 366)
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_EVENTS = 20_000  # VEVENT components in one file
+MAX_SCANNED = 100_000  # starts of one repeat rule walked from its DTSTART to the window's end
+MAX_PER_EVENT = 1_000  # sessions one event may make in the window
+MAX_SESSIONS = 5_000  # sessions of the whole file in the window
+_TOO_FREQUENT = {"SECONDLY": "every second", "MINUTELY": "every minute", "HOURLY": "every hour"}
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -75,19 +89,31 @@ class ImportReport:
 
 
 def _logical_lines(raw: bytes, name: str) -> list[tuple[int, str]]:
-    """Unfolded content lines with the physical line number each starts on (1-based)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{name} line {line}: not UTF-8 text ({exc.reason})") from None
-    lines: list[tuple[int, str]] = []
-    for number, physical in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        if physical[:1] in (" ", "\t") and lines:
-            lines[-1] = (lines[-1][0], lines[-1][1] + physical[1:])
+    """Unfolded content lines with the physical line number each starts on (1-based).
+
+    Unfolding works on bytes and each logical line is decoded afterwards: RFC 5545 folds at 75 octets,
+    so a fold may fall inside a multi-byte UTF-8 character.
+    """
+    if len(raw) > MAX_FILE_BYTES:
+        raise InvalidInput(f"{name} line 1: the file is larger than {MAX_FILE_BYTES / 1048576:g} MB")
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    folded: list[tuple[int, bytearray]] = []
+    for number, physical in enumerate(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"), start=1):
+        if physical[:1] in (b" ", b"\t") and folded:
+            folded[-1][1].extend(physical[1:])
         elif physical.strip():
-            lines.append((number, physical))
+            folded.append((number, bytearray(physical)))
+    lines: list[tuple[int, str]] = []
+    for number, content in folded:
+        try:
+            lines.append((number, content.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{name} line {number}: not UTF-8 text ({exc.reason})") from None
     return lines
+
+
+def _unfolded_text(lines: list[tuple[int, str]]) -> str:
+    return "".join(text + "\r\n" for _, text in lines)
 
 
 def _check_value(prop: str, params: str, value: str, where: str, zones: set[str]) -> None:
@@ -105,6 +131,8 @@ def _check_value(prop: str, params: str, value: str, where: str, zones: set[str]
                 vDDDTypes.from_ical(item)
         elif prop == "DURATION":
             vDuration.from_ical(value)
+            if value.strip().startswith("-"):
+                raise InvalidInput(f"{where}: DURATION {value!r} is negative: an event cannot end before it starts")
         elif prop == "RRULE":
             rule = vRecur.from_ical(value)
             if "FREQ" not in rule:
@@ -118,6 +146,7 @@ def read_calendar(raw: bytes, name: str) -> Calendar:
     lines = _logical_lines(raw, name)
     if not lines:
         raise InvalidInput(f"{name} line 1: the file is empty")
+    events = 0
     zones = {m.group(1).strip() for _, text in lines if (m := re.match(r"(?i)TZID[;:](?:.*:)?(.*)$", text))}
     stack: list[tuple[str, int]] = []
     has_start: dict[int, bool] = {}
@@ -136,6 +165,9 @@ def read_calendar(raw: bytes, name: str) -> Calendar:
             stack.append((value.upper(), number))
             if value.upper() == "VEVENT":
                 has_start[number] = False
+                events += 1
+                if events > MAX_EVENTS:
+                    raise InvalidInput(f"{where}: more than {MAX_EVENTS:,} events in one file")
         elif prop == "END":
             if not stack or stack[-1][0] != value.upper():
                 opened = f"BEGIN:{stack[-1][0]} (line {stack[-1][1]})" if stack else "nothing"
@@ -152,38 +184,95 @@ def read_calendar(raw: bytes, name: str) -> Calendar:
         component, begun = stack[-1]
         raise InvalidInput(f"{name} line {begun}: BEGIN:{component} is never closed")
     try:
-        return Calendar.from_ical(raw.decode("utf-8-sig"))
+        return Calendar.from_ical(_unfolded_text(lines))
     except (ValueError, KeyError) as exc:
         raise InvalidInput(f"{name}: cannot read the calendar ({exc})") from None
 
 
-def _event_lines(raw: bytes) -> dict[str, int]:
-    """UID -> line of the first VEVENT with that UID, for the report."""
+def _event_lines(raw: bytes) -> tuple[dict[str, int], list[int]]:
+    """UID -> line of the first VEVENT with that UID, and every VEVENT's line in file order."""
     found: dict[str, int] = {}
+    begins: list[int] = []
     begun = 0
     for number, text in _logical_lines(raw, "file"):
         upper = text.upper()
         if upper == "BEGIN:VEVENT":
             begun = number
+            begins.append(number)
         elif upper.startswith("UID") and ":" in text and begun:
             found.setdefault(text.split(":", 1)[1], begun)
-    return found
+    return found, begins
+
+
+def _wall(moment: date | datetime) -> datetime:
+    """A DTSTART as a naive wall-clock datetime (dates at midnight), for counting repeats."""
+    if not isinstance(moment, datetime):
+        return datetime.combine(moment, time(0))
+    return moment.replace(tzinfo=None)
+
+
+def _check_repeats(calendar: Calendar, begins: list[int], name: str, first: date, last: date) -> None:
+    """Refuse, with the event's line, a repeat rule that would make too many starts (see the module note).
+
+    Counting uses wall-clock times with UNTIL read as a wall-clock time too: off by at most a day at the
+    window's edges, which only matters for the caps, never for what is imported.
+    """
+    window_start, window_end = datetime.combine(first, time(0)), datetime.combine(last + timedelta(days=1), time(0))
+    for line, event in zip(begins, calendar.walk("VEVENT"), strict=False):
+        rules = event.get("RRULE")
+        if rules is None or "RECURRENCE-ID" in event:
+            continue
+        for rule in rules if isinstance(rules, list) else [rules]:
+            where = f"{name} line {line}"
+            frequency = str((rule.get("FREQ") or [""])[0]).upper()
+            if frequency in _TOO_FREQUENT:
+                raise InvalidInput(
+                    f"{where}: the event repeats {_TOO_FREQUENT[frequency]} (FREQ={frequency}); "
+                    "a room booking repeats at most daily"
+                )
+            text = rule.to_ical().decode()
+            text = re.sub(r"UNTIL=(\d{8})(T\d{6})?Z?", lambda m: f"UNTIL={m.group(1)}{m.group(2) or 'T235959'}", text)
+            try:
+                starts = rrulestr(text, dtstart=_wall(event.decoded("DTSTART")))
+                in_window = 0
+                for scanned, moment in enumerate(itertools.islice(starts, MAX_SCANNED + 1)):
+                    if moment >= window_end:
+                        break
+                    if scanned == MAX_SCANNED:
+                        raise InvalidInput(
+                            f"{where}: the event repeats more than {MAX_SCANNED:,} times before {last}; "
+                            "a file with such a rule is refused"
+                        )
+                    if moment >= window_start:
+                        in_window += 1
+                        if in_window > MAX_PER_EVENT:
+                            raise InvalidInput(
+                                f"{where}: the event repeats more than {MAX_PER_EVENT:,} times between {first} and "
+                                f"{last}; import a shorter window"
+                            )
+            except (ValueError, TypeError, KeyError) as exc:
+                raise InvalidInput(f"{where}: cannot expand its RRULE {text!r} ({exc})") from None
 
 
 def read_sessions(raw: bytes, name: str, first: date, last: date) -> tuple[list[ImportedSession], list[str]]:
     """The file's sessions starting on `first`..`last` (London dates), and the events left out, with why."""
     calendar = read_calendar(raw, name)
-    lines = _event_lines(raw)
+    lines, begins = _event_lines(raw)
+    _check_repeats(calendar, begins, name, first, last)
     window_start = datetime.combine(first, time(0), tzinfo=LONDON)
     window_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LONDON)
     try:
         events = recurring_ical_events.of(calendar).between(window_start, window_end)
     except Exception as exc:  # the expander's own errors name the broken rule
         raise InvalidInput(f"{name}: cannot expand its repeating events ({exc})") from None
+    if len(events) > MAX_SESSIONS:
+        raise InvalidInput(
+            f"{name} line 1: more than {MAX_SESSIONS:,} sessions between {first} and {last}; import a shorter window"
+        )
     sessions: list[ImportedSession] = []
     left_out: list[str] = []
     for event in events:
-        title = str(event.get("SUMMARY", "")).strip() or "Imported session"
+        title = _CONTROL.sub("", str(event.get("SUMMARY", ""))).strip() or "Imported session"
         line = lines.get(str(event.get("UID", "")), 0)
         start = event.decoded("DTSTART")
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
@@ -217,16 +306,10 @@ def read_sessions(raw: bytes, name: str, first: date, last: date) -> tuple[list[
 class IcsImporter:
     """Plans and applies the import of one .ics into one room for one organisation."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        operator: str,
-        *,
-        clock: Callable[[], datetime] = now_utc,
-    ):
+    def __init__(self, sessions: sessionmaker[Session], booking: BookingService):
         self._sessions = sessions
-        self._booking = BookingService(sessions, operator, clock=clock)
-        self._clock = clock
+        self._booking = booking
+        self._clock = booking.clock
 
     def window(self, first: date | None, last: date | None) -> tuple[date, date]:
         """The date window to import: from today for a year unless given; at most two years."""

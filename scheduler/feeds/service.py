@@ -127,12 +127,29 @@ def build_feed(spec: FeedSpec, facts: BoroughFacts) -> Feed:
     return Feed(spec, content, frozenset(item.series.uid for item in items))
 
 
+def parse_base_url(base_url: str) -> str:
+    """'https://feeds.example.org/hubs' from a base URL as given; InvalidInput when it is not one."""
+    try:
+        parts = urlsplit(base_url.strip())
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if (
+        parts is None
+        or not port_ok
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() or ord(c) < 0x20 for c in base_url.strip())
+    ):
+        raise InvalidInput(f"base URL {base_url!r} must look like https://feeds.example.org/hubs")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
 def links_for(specs: list[FeedSpec], base_url: str) -> list[FeedLink]:
     """Subscription links: the https (or http) address and the same address as webcal://."""
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise InvalidInput(f"base URL {base_url!r} must look like https://feeds.example.org/hubs")
-    base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    base = parse_base_url(base_url)
     links = []
     for spec in specs:
         url = f"{base}/{spec.path}"
@@ -182,7 +199,25 @@ class FeedService:
         return self.live_tokens()
 
     def reissue(self, organisation: str) -> str:
-        """Revoke the organisation's token (its old address stops working) and issue a new one."""
+        """Revoke the organisation's token (its old address stops working) and issue a new one.
+
+        When another manager reissues the same organisation's address at the same moment, theirs
+        stands: the address they issued is returned, and the old one is revoked either way.
+        """
+        try:
+            return self._reissue(organisation)
+        except IntegrityError:
+            with self._sessions() as session:
+                found = session.scalar(
+                    select(FeedToken.token)
+                    .join(Organisation)
+                    .where(func.lower(Organisation.name) == organisation.lower(), FeedToken.revoked_at.is_(None))
+                )
+            if found is None:
+                raise
+            return found
+
+    def _reissue(self, organisation: str) -> str:
         with self._sessions.begin() as session:
             found = session.scalar(select(Organisation).where(func.lower(Organisation.name) == organisation.lower()))
             if found is None:
@@ -213,4 +248,5 @@ class FeedService:
         return [build_feed(spec, facts) for spec in feed_specs(facts, tokens)]
 
     def links(self, base_url: str) -> list[FeedLink]:
+        parse_base_url(base_url)  # refuse a bad address before any token is issued
         return links_for(self.specs(), base_url)

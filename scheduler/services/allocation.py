@@ -30,7 +30,8 @@ from scheduler import allocation as alloc
 from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.common import audit, closure_spans, now_utc, room_label
+from scheduler.services.common import audit, closure_spans, room_label
+from scheduler.services.learning import recorded_sizes, size_note
 
 ProgressHandler = Callable[[alloc.Progress], None]
 
@@ -150,6 +151,7 @@ class AllocationPreview:
     fingerprint: str
     problem: alloc.Problem
     result: alloc.Result
+    size_note: str = ""  # which sizes room fit used (requested, or recorded attendance): see learning.py
 
     @property
     def counts(self) -> dict[str, int]:
@@ -230,9 +232,11 @@ def pure_room(room: Room, closed: frozenset[date], busy: Iterable[alloc.BusyTime
 class AllocationService:
     """Use cases of term allocation. One instance per operator (whose name is audited)."""
 
-    def __init__(self, sessions: sessionmaker[Session], operator: str):
+    def __init__(self, sessions: sessionmaker[Session], booking: BookingService):
         self._sessions = sessions
-        self._operator = operator
+        self._booking_service = booking
+        self._operator = booking.operator
+        self._clock = booking.clock
 
     # -- building the problem ---------------------------------------------------------------------------
 
@@ -259,7 +263,7 @@ class AllocationService:
             problem = alloc.Problem(
                 term=alloc.Term(term.first_day, term.last_day, tuple((b.first_day, b.last_day) for b in term.breaks)),
                 rooms=rooms,
-                requests=tuple(self._request(r, arrival) for arrival, r in enumerate(requests)),
+                requests=recorded_sizes(session, term.id, tuple(self._request(r, a) for a, r in enumerate(requests))),
                 existing=existing,
                 policy=policy or alloc.Policy(),
                 team_busy=_team_busy(session, term),
@@ -374,7 +378,7 @@ class AllocationService:
                 )
             if series.pinned != pinned:
                 series.pinned = pinned
-                series.updated_at = now_utc()
+                series.updated_at = self._clock()
                 session.flush()
                 audit(
                     session,
@@ -384,6 +388,7 @@ class AllocationService:
                     series.id,
                     f"{'Pinned' if pinned else 'Unpinned'} {series.title}",
                     after={"pinned": pinned},
+                    at=self._clock(),
                 )
             return series.version
 
@@ -484,6 +489,7 @@ class AllocationService:
                 fingerprint=fingerprint,
                 problem=problem,
                 result=result,
+                size_note=size_note(session, term_id, problem),
             )
 
     # -- applying ----------------------------------------------------------------------------------------
@@ -492,7 +498,7 @@ class AllocationService:
         """Write an accepted preview in one transaction; any failure leaves the database as it was."""
         if preview.status in ("infeasible", "unknown") and not preview.placements:
             raise InvalidInput(f"the allocation of {preview.term_name} found no solution to apply")
-        booking = BookingService(self._sessions, self._operator)
+        booking = self._booking_service
         with self._sessions.begin() as session:
             term = session.get(Term, preview.term_id)
             if term is None:
@@ -506,7 +512,6 @@ class AllocationService:
                 )
             by_id = {r.id: r for r in requests}
             placed = {p.request_id: p for p in preview.placements}
-            stamp = now_utc()
 
             # Free the slots of series that move or lose their place before booking anything new, so a
             # swap of two groups does not trip over itself.
@@ -516,12 +521,12 @@ class AllocationService:
                 if request_id not in placed or self._differs(term, series, placed[request_id])
             ]
             for series in to_cancel:
-                for occurrence in series.occurrences:
-                    occurrence.status = OccurrenceStatus.CANCELLED
-                series.cancelled = True
-                series.sequence += 1
-                series.updated_at = stamp
-            session.flush()
+                reason = (
+                    f"the allocation of {term.name} moves it"
+                    if series.request_id in placed
+                    else f"the allocation of {term.name} no longer places it"
+                )
+                booking.cancel_within(session, series, list(series.occurrences), reason=reason)
 
             created = moved = unchanged = 0
             for request_id, row in placed.items():
@@ -552,6 +557,7 @@ class AllocationService:
                 f"Applied the allocation of {term.name}: {created} new, {moved} moved, {unchanged} unchanged, "
                 f"{len(preview.unmet)} unmet",
                 after={"placed": len(placed), "unmet": len(preview.unmet), "status": preview.status},
+                at=self._clock(),
             )
             return AppliedAllocation(created, moved, unchanged, withdrawn, len(preview.unmet))
 

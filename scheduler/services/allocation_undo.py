@@ -20,7 +20,8 @@ from models.entities import Request, Series
 from models.types import OccurrenceStatus, RequestStatus
 from scheduler.errors import StaleEdit
 from scheduler.services.allocation import AllocationPreview, AllocationService, AppliedAllocation
-from scheduler.services.common import audit, now_utc
+from scheduler.services.booking import BookingService
+from scheduler.services.common import audit
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,11 @@ def _live_occurrences(series: Series) -> tuple[tuple[int, str], ...]:
 
 
 class AllocationUndo:
-    def __init__(self, sessions: sessionmaker[Session], operator: str):
+    def __init__(self, sessions: sessionmaker[Session], allocation: AllocationService, booking: BookingService):
         self._sessions = sessions
-        self._operator = operator
-        self._allocation = AllocationService(sessions, operator)
+        self._allocation = allocation
+        self._booking = booking
+        self._operator = booking.operator
 
     def accept(self, preview: AllocationPreview) -> AcceptedAllocation:
         """Apply the preview (atomically, as `AllocationService.apply`) and record how to undo it."""
@@ -119,7 +121,6 @@ class AllocationUndo:
         verb = "Undid" if not accepted.undone else "Redid"
         try:
             with self._sessions.begin() as session:
-                stamp = now_utc()
                 touched: list[tuple[Series, SeriesState]] = []
                 for state in (*cancel, *restore):
                     series = session.get(Series, state.series_id)
@@ -130,24 +131,18 @@ class AllocationUndo:
                             "so it cannot be taken back in one step; change it in the calendar instead"
                         )
                     touched.append((series, state))
-                # Free the slots first, then bring the other side back.
+                # Free the slots first, then bring the other side back through the booking rules.
                 for series, state in touched[: len(cancel)]:
                     live = dict(state.live_occurrences)
-                    for occurrence in series.occurrences:
-                        if occurrence.id in live:
-                            occurrence.status = OccurrenceStatus.CANCELLED
-                    series.cancelled = True
-                    series.sequence += 1
-                    series.updated_at = stamp
-                session.flush()
+                    occurrences = [o for o in series.occurrences if o.id in live]
+                    self._booking.cancel_within(
+                        session, series, occurrences, reason=f"{verb.lower()} the allocation of {accepted.term_name}"
+                    )
                 for series, state in touched[len(cancel) :]:
                     live = dict(state.live_occurrences)
-                    for occurrence in series.occurrences:
-                        if occurrence.id in live:
-                            occurrence.status = OccurrenceStatus(live[occurrence.id])
-                    series.cancelled = False
-                    series.sequence += 1
-                    series.updated_at = stamp
+                    occurrences = [o for o in series.occurrences if o.id in live]
+                    statuses_back = {o.id: OccurrenceStatus(live[o.id]) for o in occurrences}
+                    self._booking.restore_within(session, series, occurrences, statuses_back)
                 for request_id, status, reason in statuses:
                     request = session.get(Request, request_id)
                     if request is not None:
@@ -161,6 +156,7 @@ class AllocationUndo:
                     accepted.term_id,
                     f"{verb} the allocation of {accepted.term_name}: {len(cancel)} series cancelled, "
                     f"{len(restore)} brought back",
+                    at=self._booking.clock(),
                 )
                 cancelled = tuple(replace(state, version=series.version) for series, state in touched[: len(cancel)])
                 restored = tuple(replace(state, version=series.version) for series, state in touched[len(cancel) :])

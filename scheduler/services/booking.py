@@ -1,57 +1,45 @@
-"""BookingService: book, cancel and move sessions under the booking rules.
+"""BookingService: book, cancel, move, restore and edit sessions and series.
 
-Owns: the booking rules (room bookable, capacity, opening hours, closures and bank holidays, term-time
-breaks, no clash in the room, a shared team never in two places), checked before anything is written,
-and the translation of the database's own overlap guard into a `BookingClash` when two writers race.
-Every change is one transaction with its audit entry; a refused change writes nothing.
+Owns: the use cases that write bookings, each one transaction with its audit entry, and the translation
+of the database's own overlap guard into a `BookingClash` when two writers race. It states no booking
+rule: every write asks `scheduler.booking.rules.BookingRules` (the one gate), so a refused change writes
+nothing and says what is in the way. Sessions already past are never rewritten; a change "from this date
+on" splits the series first.
 Must not import: desktop_app, PySide6.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.entities import Occurrence, Organisation, Room, Series, Team, Term
+from models.entities import Occurrence, Organisation, Request, Room, Series, Team, Term
 from models.types import Frequency, OccurrenceStatus, Visibility
-from scheduler.errors import (
-    BookingClash,
-    BookingRefused,
-    CapacityExceeded,
-    ClosedError,
-    InvalidInput,
-    NotFound,
-    OutsideOpeningHours,
-    StaleEdit,
-)
-from scheduler.recurrence import (
-    WEEKDAY_NAMES,
-    Pattern,
-    Skipped,
-    add_minutes,
-    to_local,
-    to_utc,
-)
-from scheduler.recurrence import (
-    Session as DatedSession,
-)
-from scheduler.services.common import (
-    audit,
-    describe_occurrence,
-    live_occurrences_overlapping,
-    now_utc,
-    room_calendar,
-    room_label,
-    series_snapshot,
-    term_breaks_between,
-)
+from scheduler.booking.rules import BookingRules, Problem, ProposedSession, proposed_from, raise_first
+from scheduler.errors import BookingClash, InvalidInput, NotFound, StaleEdit
+from scheduler.recurrence import DAY_NAMES, Pattern, Skipped, add_minutes, to_local, to_utc
+from scheduler.recurrence import Session as DatedSession
+from scheduler.services.common import audit, describe_occurrence, now_utc, room_label, series_snapshot
+
+_T = TypeVar("_T")
+
+__all__ = [
+    "BookedSeries",
+    "BookingPlan",
+    "BookingService",
+    "NewBooking",
+    "Problem",
+    "SeriesCancellation",
+    "SeriesChange",
+    "SeriesDetails",
+]
 
 
 @dataclass(frozen=True)
@@ -80,14 +68,6 @@ class NewBooking:
     runs_in_breaks: bool = True
     pinned: bool = False
     team_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule, with the typed error it raises and the sentence that explains it."""
-
-    error: type[BookingRefused]
-    message: str
 
 
 @dataclass(frozen=True)
@@ -134,18 +114,6 @@ class SeriesDetails:
     attendance: int = 1
 
 
-def _capacity_problems(room: Room, attendance: int) -> list[Problem]:
-    if attendance <= room.capacity:
-        return []
-    return [Problem(CapacityExceeded, f"{room_label(room)} holds {room.capacity} people but {attendance} are expected")]
-
-
-def _blocked_problem(room: Room, day: date, reason: str) -> Problem:
-    """A `SessionCalendar.blocked` reason as a problem of the right type."""
-    error = OutsideOpeningHours if reason.startswith("outside") else ClosedError
-    return Problem(error, f"{room_label(room)} on {day:%a %d %b %Y}: {reason}")
-
-
 def _nth_of(day: date) -> int:
     nth = (day.day - 1) // 7 + 1
     return -1 if nth == 5 else nth
@@ -156,13 +124,44 @@ def _is_overlap_violation(error: IntegrityError) -> bool:
     return "occurrence_overlap" in str(original) or getattr(original, "sqlstate", None) == "23P01"
 
 
+@dataclass(frozen=True)
+class SeriesChange:
+    """What a change to a series left: the series changed and its version.
+
+    A change "from a date on" (or one that would rewrite sessions already past) first splits the series:
+    the sessions before stay in the original series, the rest become a new series that the change is made
+    to. `split_from` and `split_version` then name the original, so that `join_series` can undo the split.
+    """
+
+    series_id: int
+    version: int
+    split_from: int | None = None
+    split_version: int | None = None
+
+
 class BookingService:
-    """Use cases that create and change bookings. One instance per operator (whose name is audited)."""
+    """Use cases that create and change bookings. One instance per operator (whose name is audited).
+
+    Every change asks `scheduler.booking.rules.BookingRules` before it writes; nothing here states a rule.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc):
         self._sessions = sessions
         self._operator = operator
         self._clock = clock
+
+    @property
+    def operator(self) -> str:
+        """Whose changes these are (written to the audit log); services built on this one share it."""
+        return self._operator
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The injected clock: audit times, `updated_at` and what counts as past all come from it."""
+        return self._clock
+
+    def _audit(self, session: Session, *args, **kwargs) -> None:
+        audit(session, self._operator, *args, at=self._clock(), **kwargs)
 
     # -- booking -------------------------------------------------------------------------------------
 
@@ -187,10 +186,9 @@ class BookingService:
         return result
 
     def book_within(self, session: Session, booking: NewBooking) -> BookedSeries:
-        """Book inside a transaction the caller owns (the demo loader, the allocation's apply step)."""
+        """Book inside a transaction the caller owns (the demo loader, the allocation's apply step, imports)."""
         plan = self._plan(session, booking)
-        if plan.problems:
-            raise plan.problems[0].error("; ".join(p.message for p in plan.problems))
+        raise_first(plan.problems)
         series = self._create_series(session, booking, plan)
         return BookedSeries(series.id, series.uid, series.version, len(plan.sessions), plan.skipped)
 
@@ -198,45 +196,36 @@ class BookingService:
         room = session.get(Room, booking.room_id)
         if room is None:
             raise NotFound(f"no room with id {booking.room_id}")
-        organisation = session.get(Organisation, booking.organisation_id)
-        if organisation is None:
+        if session.get(Organisation, booking.organisation_id) is None:
             raise NotFound(f"no organisation with id {booking.organisation_id}")
         term = session.get(Term, booking.term_id) if booking.term_id is not None else None
         if booking.term_id is not None and term is None:
             raise NotFound(f"no term with id {booking.term_id}")
+        request = session.get(Request, booking.request_id) if booking.request_id is not None else None
         pattern = self._pattern(booking, term)
+        rules = BookingRules(session)
         skip_breaks = not booking.runs_in_breaks
-        calendar = room_calendar(session, room, pattern.first_date, pattern.last_date, term)
-        if term is None and skip_breaks:
-            calendar.breaks = term_breaks_between(session, pattern.first_date, pattern.last_date)
-
-        problems: list[Problem] = []
-        where = room_label(room)
-        if not room.bookable:
-            problems.append(Problem(BookingRefused, f"{where} is not bookable"))
-        problems += _capacity_problems(room, booking.attendance)
-        if not calendar.within_opening_hours(pattern.weekday, pattern.start, pattern.end):
-            problems.append(
-                Problem(
-                    OutsideOpeningHours,
-                    f"{booking.title} {pattern.start:%H:%M}–{pattern.end:%H:%M} is outside opening hours: "
-                    f"{room.hub.name} is {calendar.opening_hours_text(pattern.weekday)}",
-                )
+        expansion, refused = rules.expand(
+            room, pattern, booking.title, term=term, skip_breaks=skip_breaks, once=booking.frequency is Frequency.ONCE
+        )
+        if refused:
+            return BookingPlan([], expansion.skipped, refused)
+        proposed = [
+            ProposedSession(
+                title=booking.title,
+                room_id=room.id,
+                start_utc=s.start_utc,
+                end_utc=s.end_utc,
+                attendance=booking.attendance,
+                team_ids=booking.team_ids,
+                facilities=frozenset(f.key for f in request.facilities) if request is not None else frozenset(),
+                step_free=bool(request.step_free) if request is not None else False,
+                skip_breaks=skip_breaks,
+                term_id=booking.term_id,
             )
-            return BookingPlan([], [], problems)
-
-        expansion = calendar.expand(pattern, skip_breaks=skip_breaks)
-        if not expansion.sessions:
-            if booking.frequency is Frequency.ONCE and expansion.skipped:
-                day = expansion.skipped[0]
-                problems.append(Problem(ClosedError, f"{where} is closed on {day.day:%a %d %b %Y}: {day.reason}"))
-            else:
-                problems.append(Problem(ClosedError, f"{booking.title} has no date it can run on in {where}"))
-            return BookingPlan([], expansion.skipped, problems)
-
-        problems += self._clashes(session, room, expansion.sessions)
-        problems += self._team_clashes(session, booking.team_ids, expansion.sessions)
-        return BookingPlan(expansion.sessions, expansion.skipped, problems)
+            for s in expansion.sessions
+        ]
+        return BookingPlan(expansion.sessions, expansion.skipped, rules.problems(proposed))
 
     def _pattern(self, booking: NewBooking, term: Term | None) -> Pattern:
         if not booking.title.strip():
@@ -279,59 +268,6 @@ class BookingService:
             nth=nth,
         )
 
-    def _clashes(
-        self, session: Session, room: Room, sessions: list[DatedSession], exclude_series: int | None = None
-    ) -> list[Problem]:
-        existing = live_occurrences_overlapping(
-            session, [room.id], sessions[0].start_utc, sessions[-1].end_utc, exclude_series
-        )
-        clashing = [
-            (new, old)
-            for new in sessions
-            for old in existing
-            if old.start_utc < new.end_utc and new.start_utc < old.end_utc
-        ]
-        if not clashing:
-            return []
-        _, first = clashing[0]
-        more = f" (and {len(clashing) - 1} more dates)" if len(clashing) > 1 else ""
-        return [Problem(BookingClash, f"{room_label(room)} is already booked by {describe_occurrence(first)}{more}")]
-
-    def _team_clashes(
-        self,
-        session: Session,
-        team_ids: tuple[int, ...],
-        sessions: list[DatedSession],
-        exclude_series: int | None = None,
-    ) -> list[Problem]:
-        problems = []
-        for team_id in team_ids:
-            team = session.get(Team, team_id)
-            if team is None:
-                raise NotFound(f"no team with id {team_id}")
-            query = (
-                select(Occurrence)
-                .join(Occurrence.series)
-                .where(
-                    Series.teams.any(Team.id == team_id),
-                    Occurrence.status != OccurrenceStatus.CANCELLED,
-                    Occurrence.start_utc < sessions[-1].end_utc,
-                    Occurrence.end_utc > sessions[0].start_utc,
-                )
-            )
-            if exclude_series is not None:
-                query = query.where(Occurrence.series_id != exclude_series)
-            for old in session.scalars(query):
-                if any(old.start_utc < new.end_utc and new.start_utc < old.end_utc for new in sessions):
-                    problems.append(
-                        Problem(
-                            BookingClash,
-                            f"{team.name} is already at {describe_occurrence(old)} in {room_label(old.room)}",
-                        )
-                    )
-                    break
-        return problems
-
     def _create_series(self, session: Session, booking: NewBooking, plan: BookingPlan) -> Series:
         room = session.get(Room, booking.room_id)
         term = session.get(Term, booking.term_id) if booking.term_id is not None else None
@@ -373,9 +309,8 @@ class BookingService:
         ]
         session.add(series)
         session.flush()
-        audit(
+        self._audit(
             session,
-            self._operator,
             "book",
             "series",
             series.id,
@@ -398,7 +333,7 @@ class BookingService:
             )
         return series
 
-    def _commit_change(self, work: Callable[[Session], int]) -> int:
+    def _commit_change(self, work: Callable[[Session], _T]) -> _T:
         """Run one change in a transaction; map lost version races and overlap races to typed errors."""
         try:
             with self._sessions.begin() as session:
@@ -409,6 +344,48 @@ class BookingService:
             if _is_overlap_violation(exc):
                 raise BookingClash("the room was booked by someone else at the same moment; reload") from None
             raise
+
+    def _touch(self, series: Series) -> None:
+        """A change to where, when or whether a series meets: feeds see a new SEQUENCE and timestamp."""
+        series.sequence += 1
+        series.updated_at = self._clock()
+
+    def cancel_within(
+        self, session: Session, series: Series, occurrences: Iterable[Occurrence] | None = None, *, reason: str
+    ) -> int:
+        """Cancel sessions of `series` inside a transaction the caller owns; one audit entry says why.
+
+        Without `occurrences`, every session of the series that has not started is cancelled, and the
+        series with them when none is left; sessions already past are never rewritten. Returns how many
+        sessions were cancelled. Used by cancel, allocation apply (a series that moves or loses its place)
+        and closures (what they displace and cannot re-home).
+        """
+        before = series_snapshot(series)
+        now = self._clock()
+        if occurrences is None:
+            targets = [
+                o for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED and o.start_utc >= now
+            ]
+        else:
+            targets = [o for o in occurrences if o.status is not OccurrenceStatus.CANCELLED]
+        for occurrence in targets:
+            occurrence.status = OccurrenceStatus.CANCELLED
+        if all(o.status is OccurrenceStatus.CANCELLED for o in series.occurrences):
+            series.cancelled = True
+        self._touch(series)
+        session.flush()
+        dates = ", ".join(f"{to_local(o.start_utc):%a %d %b}" for o in targets[:3])
+        more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
+        self._audit(
+            session,
+            "cancel-sessions",
+            "series",
+            series.id,
+            f"Cancelled {len(targets)} session(s) of {series.title} ({dates}{more}): {reason}",
+            before,
+            series_snapshot(series),
+        )
+        return len(targets)
 
     def cancel_occurrence(self, occurrence_id: int, expected_version: int) -> int:
         """Cancel one session; returns the series' new version."""
@@ -422,12 +399,10 @@ class BookingService:
                 raise InvalidInput(f"{describe_occurrence(occurrence)} is already cancelled")
             before = {"occurrence": occurrence.id, "status": str(occurrence.status)}
             occurrence.status = OccurrenceStatus.CANCELLED
-            series.sequence += 1
-            series.updated_at = self._clock()
+            self._touch(series)
             session.flush()
-            audit(
+            self._audit(
                 session,
-                self._operator,
                 "cancel-session",
                 "occurrence",
                 occurrence.id,
@@ -440,24 +415,31 @@ class BookingService:
         return self._commit_change(work)
 
     def cancel_series(self, series_id: int, expected_version: int, *, from_date: date | None = None) -> int:
-        """Cancel every session of a series (or those from `from_date`); returns the new version."""
+        """Cancel the sessions of a series from `from_date` on (or all); returns the new version.
+
+        Sessions already past are never rewritten: "the whole series" means every session still to come.
+        """
 
         def work(session: Session) -> int:
             series = self._load_series(session, series_id, expected_version)
             before = series_snapshot(series)
+            now = self._clock()
             for occurrence in series.occurrences:
-                if from_date is None or occurrence.recurrence_local.date() >= from_date:
+                if (
+                    from_date is None or occurrence.recurrence_local.date() >= from_date
+                ) and occurrence.start_utc >= now:
                     occurrence.status = OccurrenceStatus.CANCELLED
-            if from_date is None or from_date <= series.first_date:
+            kept = [o for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED]
+            if not kept and (from_date is None or from_date <= series.first_date):
                 series.cancelled = True
-            else:
+            elif from_date is not None and from_date > series.first_date:
                 series.last_date = min(series.last_date, from_date - timedelta(days=1))
-            series.sequence += 1
-            series.updated_at = self._clock()
+            elif kept:
+                series.last_date = min(series.last_date, max(o.recurrence_local.date() for o in kept))
+            self._touch(series)
             session.flush()
-            audit(
+            self._audit(
                 session,
-                self._operator,
                 "cancel-series",
                 "series",
                 series.id,
@@ -487,7 +469,8 @@ class BookingService:
     def move_within(self, session: Session, occurrence: Occurrence, *, room_id: int, day: date, start: time) -> None:
         """Move a session inside a transaction the caller owns (closures re-homing what they displace).
 
-        Checks capacity, closures, opening hours and clashes; raises the typed error of the first problem.
+        Asks the booking rules; raises the typed error of the first problem. A session back exactly where
+        its pattern puts it is confirmed again; anywhere else it is moved.
         """
         series = occurrence.series
         if occurrence.status is OccurrenceStatus.CANCELLED:
@@ -495,51 +478,40 @@ class BookingService:
         room = session.get(Room, room_id)
         if room is None:
             raise NotFound(f"no room with id {room_id}")
-        end = add_minutes(start, series.duration_min)
-        calendar = room_calendar(session, room, day, day, series.term)
-        problems = _capacity_problems(room, series.attendance)
-        reason = calendar.blocked(day, start, end, skip_breaks=False)
-        if reason:
-            problems.append(_blocked_problem(room, day, reason))
+        try:
+            end = add_minutes(start, series.duration_min)
+        except ValueError:
+            raise InvalidInput(f"{series.title} would run past midnight if it started at {start:%H:%M}") from None
         moved = DatedSession(day, to_utc(day, start), to_utc(day, end), occurrence.recurrence_local)
-        others = [
-            o
-            for o in live_occurrences_overlapping(session, [room.id], moved.start_utc, moved.end_utc)
-            if o.id != occurrence.id
-        ]
-        if others:
-            problems.append(
-                Problem(
-                    BookingClash,
-                    f"{room_label(room)} is already booked by {describe_occurrence(others[0])}",
-                )
-            )
-        if problems:
-            raise problems[0].error("; ".join(p.message for p in problems))
+        BookingRules(session).enforce(
+            [proposed_from(series, occurrence, room_id=room.id, start_utc=moved.start_utc, end_utc=moved.end_utc)]
+        )
         before = {
             "occurrence": occurrence.id,
             "room": room_label(occurrence.room),
             "start_utc": occurrence.start_utc.isoformat(),
+            "status": str(occurrence.status),
         }
         occurrence.room_id = room.id
         occurrence.start_utc, occurrence.end_utc = moved.start_utc, moved.end_utc
-        occurrence.status = OccurrenceStatus.MOVED
-        series.sequence += 1
-        series.updated_at = self._clock()
         session.flush()
-        audit(
+        session.refresh(occurrence, ["room"])
+        occurrence.status = self._restored_status(series, occurrence)
+        self._touch(series)
+        session.flush()
+        self._audit(
             session,
-            self._operator,
             "move-session",
             "occurrence",
             occurrence.id,
             f"Moved {series.title} of {occurrence.recurrence_local:%a %d %b %Y %H:%M} to "
-            f"{room_label(room)} {WEEKDAY_NAMES[day.weekday()]} {day:%d %b %Y} {start:%H:%M}",
+            f"{room_label(room)} {DAY_NAMES[day.weekday()]} {day:%d %b %Y} {start:%H:%M}",
             before,
             {
                 "occurrence": occurrence.id,
                 "room": room_label(room),
                 "start_utc": moved.start_utc.isoformat(),
+                "status": str(occurrence.status),
             },
         )
 
@@ -557,53 +529,180 @@ class BookingService:
                 hide_location=series.hide_location,
                 attendance=series.attendance,
             )
-        return self.update_details(series_id, expected_version, details)
+        return self.update_details(series_id, expected_version, details).version
 
-    # -- changes the desktop calendar needs (each one the undo of another) ----------------------------
+    # -- series: "this and following" ------------------------------------------------------------------
 
-    def move_series(
-        self, series_id: int, expected_version: int, *, room_id: int, start: time, day_shift: int = 0
-    ) -> int:
-        """Move every live session of a series to another room and start time (and weekday).
+    def _split(self, session: Session, series: Series, from_day: date) -> Series:
+        """Split `series` before `from_day`: the sessions from then on become a new series (same pattern).
 
-        Each session keeps its own date (shifted by `day_shift` days) and its offset from the series'
-        start, so a session that had been moved on its own stays as far from the pattern as it was; the
-        pattern and the sessions' recurrence identities move with them. Refused, writing nothing, when
-        any moved session would break a booking rule. Returns the series' new version.
+        Returns the series that holds the sessions from `from_day` on (the original when nothing is before).
         """
-        if not -6 <= day_shift <= 6:
-            raise InvalidInput("a series can move at most six days earlier or later")
+        tail_occurrences = [o for o in series.occurrences if o.recurrence_local.date() >= from_day]
+        if len(tail_occurrences) == len(series.occurrences):
+            return series
+        before = series_snapshot(series)
+        stamp = self._clock()
+        tail = Series(
+            uid=f"{uuid.uuid4()}@hubsched",
+            room_id=series.room_id,
+            organisation_id=series.organisation_id,
+            request_id=series.request_id,
+            term_id=series.term_id,
+            title=series.title,
+            public_title=series.public_title,
+            visibility=series.visibility,
+            hide_location=series.hide_location,
+            attendance=series.attendance,
+            weekday=series.weekday,
+            start_local=series.start_local,
+            duration_min=series.duration_min,
+            frequency=series.frequency,
+            nth=series.nth,
+            first_date=from_day,
+            last_date=series.last_date,
+            runs_in_breaks=series.runs_in_breaks,
+            pinned=series.pinned,
+            created_at=stamp,
+            updated_at=stamp,
+            teams=list(series.teams),
+        )
+        session.add(tail)
+        session.flush()
+        for occurrence in tail_occurrences:
+            occurrence.series = tail
+        series.last_date = max(o.recurrence_local.date() for o in series.occurrences if o not in tail_occurrences)
+        series.last_date = min(series.last_date, from_day - timedelta(days=1))
+        self._touch(series)
+        session.flush()
+        session.refresh(series, ["occurrences"])
+        session.refresh(tail, ["occurrences"])
+        self._audit(
+            session,
+            "split-series",
+            "series",
+            series.id,
+            f"Split {series.title} before {from_day:%d %b %Y}: the sessions from then on are series {tail.id}",
+            before,
+            {**series_snapshot(series), "tail": tail.id},
+        )
+        return tail
+
+    def join_series(self, series_id: int, expected_version: int, tail_id: int, tail_version: int) -> int:
+        """Undo a split: the sessions of `tail_id` go back into `series_id`, which must meet the same way."""
 
         def work(session: Session) -> int:
             series = self._load_series(session, series_id, expected_version)
-            if series.cancelled:
-                raise InvalidInput(f"{series.title} is cancelled; book it again instead")
-            if day_shift and series.frequency is Frequency.MONTHLY:
+            tail = self._load_series(session, tail_id, tail_version)
+            same = (
+                "room_id",
+                "organisation_id",
+                "title",
+                "public_title",
+                "visibility",
+                "hide_location",
+                "attendance",
+                "weekday",
+                "start_local",
+                "duration_min",
+                "frequency",
+                "nth",
+                "runs_in_breaks",
+            )
+            different = [name for name in same if getattr(series, name) != getattr(tail, name)]
+            if different:
                 raise InvalidInput(
-                    f"{series.title} meets on the nth weekday of the month; move single sessions to another day"
+                    f"{tail.title} from {tail.first_date:%d %b %Y} no longer meets like {series.title} "
+                    f"({', '.join(different)} differ), so the two cannot be joined again"
+                )
+            before = series_snapshot(series)
+            for occurrence in list(tail.occurrences):
+                occurrence.series = series
+            series.last_date = max(series.last_date, tail.last_date)
+            series.cancelled = series.cancelled and tail.cancelled
+            session.flush()
+            session.delete(tail)
+            self._touch(series)
+            session.flush()
+            session.refresh(series, ["occurrences"])
+            self._audit(
+                session,
+                "join-series",
+                "series",
+                series.id,
+                f"Joined series {tail_id} back into {series.title}",
+                before,
+                series_snapshot(series),
+            )
+            return series.version
+
+        return self._commit_change(work)
+
+    def _target(self, session: Session, series: Series, from_date: date | None) -> tuple[Series, Series | None]:
+        """The series a change from `from_date` on is made to, splitting first where sessions stay as they are.
+
+        Sessions already under way or past always stay: a change never rewrites history.
+        Returns (target, original when split).
+        """
+        now = self._clock()
+        first_future = min((o.recurrence_local.date() for o in series.occurrences if o.start_utc >= now), default=None)
+        if first_future is None:
+            raise InvalidInput(f"{series.title} has no sessions still to come")
+        day = max(first_future, from_date) if from_date is not None else first_future
+        tail = self._split(session, series, day)
+        return tail, (series if tail is not series else None)
+
+    def move_series(
+        self,
+        series_id: int,
+        expected_version: int,
+        *,
+        room_id: int,
+        start: time,
+        day_shift: int = 0,
+        from_date: date | None = None,
+    ) -> SeriesChange:
+        """Move the sessions of a series (from `from_date` on, else all to come) to another room and start.
+
+        Each session keeps its own date (shifted by `day_shift` days) and its offset from the series'
+        start, so a session that had been moved on its own stays as far from the pattern as it was; the
+        pattern and the sessions' recurrence identities move with them. Sessions before `from_date`, and
+        any already past, stay: the series is split first. Refused, writing nothing, when any moved session
+        would break a booking rule.
+        """
+        if not -6 <= day_shift <= 6:
+            raise InvalidInput("a series can move at most six days earlier or later; move single sessions further")
+
+        def work(session: Session) -> SeriesChange:
+            original = self._load_series(session, series_id, expected_version)
+            if original.cancelled:
+                raise InvalidInput(f"{original.title} is cancelled; book it again instead")
+            if day_shift and original.frequency is Frequency.MONTHLY:
+                raise InvalidInput(
+                    f"{original.title} meets on the nth weekday of the month; move single sessions to another day"
                 )
             room = session.get(Room, room_id)
             if room is None:
                 raise NotFound(f"no room with id {room_id}")
+            delta = (start.hour * 60 + start.minute) - (original.start_local.hour * 60 + original.start_local.minute)
+            try:
+                add_minutes(start, original.duration_min)
+            except ValueError:
+                raise InvalidInput(f"{original.title} would run past midnight if it started at {start:%H:%M}") from None
+            series, split_from = self._target(session, original, from_date)
             live = [o for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED]
             if not live:
                 raise InvalidInput(f"{series.title} has no sessions left to move")
-            delta = (start.hour * 60 + start.minute) - (series.start_local.hour * 60 + series.start_local.minute)
             shift = timedelta(days=day_shift, minutes=delta)
-            problems = _capacity_problems(room, series.attendance)
-            days = [to_local(o.start_utc).date() + timedelta(days=day_shift) for o in live]
-            calendar = room_calendar(session, room, min(days), max(days), series.term)
             moved: list[tuple[Occurrence, DatedSession]] = []
-            for occurrence, day in zip(live, days, strict=True):
+            for occurrence in live:
                 local = to_local(occurrence.start_utc)
+                day = local.date() + timedelta(days=day_shift)
                 try:
                     new_start = add_minutes(local.time(), delta)
                     new_end = add_minutes(new_start, series.duration_min)
                 except ValueError:
                     raise InvalidInput(f"{series.title} would cross midnight at {start:%H:%M}") from None
-                reason = calendar.blocked(day, new_start, new_end, skip_breaks=False)
-                if reason and not problems:
-                    problems.append(_blocked_problem(room, day, reason))
                 moved.append(
                     (
                         occurrence,
@@ -612,11 +711,10 @@ class BookingService:
                         ),
                     )
                 )
-            dated = sorted((m for _, m in moved), key=lambda m: m.start_utc)
-            problems += self._clashes(session, room, dated, exclude_series=series.id)
-            problems += self._team_clashes(session, tuple(t.id for t in series.teams), dated, series.id)
-            if problems:
-                raise problems[0].error("; ".join(p.message for p in problems))
+            BookingRules(session).enforce(
+                [proposed_from(series, o, room_id=room.id, start_utc=m.start_utc, end_utc=m.end_utc) for o, m in moved],
+                ignore=[o.id for o in live],
+            )
             before = series_snapshot(series)
             # Shift identities in an order that never collides with a not-yet-shifted sibling.
             ordered = sorted(moved, key=lambda pair: pair[0].recurrence_local, reverse=shift > timedelta(0))
@@ -630,24 +728,65 @@ class BookingService:
             series.weekday = (series.weekday + day_shift) % 7
             series.first_date += timedelta(days=day_shift)
             series.last_date += timedelta(days=day_shift)
-            series.sequence += 1
-            series.updated_at = self._clock()
+            self._touch(series)
             session.flush()
             session.refresh(series, ["room"])
-            audit(
+            self._audit(
                 session,
-                self._operator,
                 "move-series",
                 "series",
                 series.id,
                 f"Moved {series.title} ({len(moved)} session(s)) to {room_label(room)} "
-                f"{WEEKDAY_NAMES[series.weekday]}s {start:%H:%M}",
+                f"on {DAY_NAMES[series.weekday]}s at {start:%H:%M}",
                 before,
                 series_snapshot(series),
             )
-            return series.version
+            return SeriesChange(
+                series.id,
+                series.version,
+                split_from.id if split_from is not None else None,
+                split_from.version if split_from is not None else None,
+            )
 
         return self._commit_change(work)
+
+    def move_series_like(
+        self,
+        occurrence_id: int,
+        expected_version: int,
+        *,
+        room_id: int,
+        day: date,
+        start: time,
+        from_date: date | None = None,
+    ) -> SeriesChange:
+        """Move a series the way one of its sessions is dragged: to `room_id`, `day` and `start`.
+
+        The series moves by the same number of days and minutes as the session (its other sessions keep
+        their own offsets); from `from_date` on when given ("this and following").
+        """
+        with self._sessions() as session:
+            occurrence = session.get(Occurrence, occurrence_id)
+            if occurrence is None:
+                raise NotFound(f"no session with id {occurrence_id}")
+            local = to_local(occurrence.start_utc)
+            series_id, series_start = occurrence.series_id, occurrence.series.start_local
+            title = occurrence.series.title
+        shift = (day - local.date()).days
+        minutes = (start.hour * 60 + start.minute) - (local.hour * 60 + local.minute)
+        new_start = series_start.hour * 60 + series_start.minute + minutes
+        if not 0 <= new_start < 24 * 60:
+            raise InvalidInput(f"{title} would start on another day")
+        return self.move_series(
+            series_id,
+            expected_version,
+            room_id=room_id,
+            start=time(new_start // 60, new_start % 60),
+            day_shift=shift,
+            from_date=from_date,
+        )
+
+    # -- restoring ------------------------------------------------------------------------------------
 
     def restore_occurrence(self, occurrence_id: int, expected_version: int) -> int:
         """Undo a cancellation: the session runs again where and when it was, if the rules still allow."""
@@ -659,15 +798,9 @@ class BookingService:
             series = self._load_series(session, occurrence.series_id, expected_version)
             if occurrence.status is not OccurrenceStatus.CANCELLED:
                 raise InvalidInput(f"{describe_occurrence(occurrence)} is not cancelled")
-            self._check_restorable(session, series, [occurrence])
-            occurrence.status = self._restored_status(series, occurrence)
-            series.cancelled = False
-            series.sequence += 1
-            series.updated_at = self._clock()
-            session.flush()
-            audit(
+            self.restore_within(session, series, [occurrence])
+            self._audit(
                 session,
-                self._operator,
                 "restore-session",
                 "occurrence",
                 occurrence.id,
@@ -679,16 +812,41 @@ class BookingService:
 
         return self._commit_change(work)
 
+    def restore_within(
+        self,
+        session: Session,
+        series: Series,
+        occurrences: Iterable[Occurrence],
+        statuses: dict[int, OccurrenceStatus] | None = None,
+    ) -> None:
+        """Bring cancelled sessions back inside the caller's transaction, if the booking rules still allow.
+
+        `statuses` gives the status each had before it was cancelled (allocation undo); by default a
+        session in its pattern's place is confirmed and anywhere else moved.
+        """
+        occurrences = list(occurrences)
+        BookingRules(session).enforce([proposed_from(series, o) for o in occurrences])
+        for occurrence in occurrences:
+            if statuses is not None and occurrence.id in statuses:
+                occurrence.status = statuses[occurrence.id]
+            else:
+                occurrence.status = self._restored_status(series, occurrence)
+        series.cancelled = False
+        self._touch(series)
+        session.flush()
+
     def cancel_series_undoably(
         self, series_id: int, expected_version: int, *, from_date: date | None = None
     ) -> SeriesCancellation:
         """`cancel_series`, returning what `restore_series` needs to undo it exactly."""
         with self._sessions() as session:
             series = self._load_series(session, series_id, expected_version)
+            now = self._clock()
             ids = tuple(
                 o.id
                 for o in series.occurrences
                 if o.status is not OccurrenceStatus.CANCELLED
+                and o.start_utc >= now
                 and (from_date is None or o.recurrence_local.date() >= from_date)
             )
             last_date = series.last_date
@@ -702,17 +860,10 @@ class BookingService:
             series = self._load_series(session, series_id, expected_version)
             before = series_snapshot(series)
             occurrences = [o for o in series.occurrences if o.id in set(cancellation.occurrence_ids)]
-            self._check_restorable(session, series, occurrences)
-            for occurrence in occurrences:
-                occurrence.status = self._restored_status(series, occurrence)
-            series.cancelled = False
             series.last_date = cancellation.last_date
-            series.sequence += 1
-            series.updated_at = self._clock()
-            session.flush()
-            audit(
+            self.restore_within(session, series, occurrences)
+            self._audit(
                 session,
-                self._operator,
                 "restore-series",
                 "series",
                 series.id,
@@ -724,22 +875,33 @@ class BookingService:
 
         return self._commit_change(work)
 
-    def update_details(self, series_id: int, expected_version: int, details: SeriesDetails) -> int:
-        """Change what a series is (organisation, titles, visibility, attendance), not where or when."""
+    # -- details ----------------------------------------------------------------------------------------
+
+    def update_details(
+        self, series_id: int, expected_version: int, details: SeriesDetails, *, from_date: date | None = None
+    ) -> SeriesChange:
+        """Change what a series is (organisation, titles, visibility, attendance), not where or when.
+
+        With `from_date`, only the sessions from that date on change: the series is split first.
+        """
         if not details.title.strip():
             raise InvalidInput("a booking needs a title")
         if details.attendance <= 0:
             raise InvalidInput(f"expected attendance must be at least 1, got {details.attendance}")
 
-        def work(session: Session) -> int:
-            series = self._load_series(session, series_id, expected_version)
+        def work(session: Session) -> SeriesChange:
+            original = self._load_series(session, series_id, expected_version)
             organisation = session.get(Organisation, details.organisation_id)
             if organisation is None:
                 raise NotFound(f"no organisation with id {details.organisation_id}")
-            rooms = {o.room for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED} | {series.room}
-            for room in sorted(rooms, key=lambda r: r.capacity):
-                for problem in _capacity_problems(room, details.attendance):
-                    raise problem.error(problem.message)
+            series, split_from = (original, None) if from_date is None else self._target(session, original, from_date)
+            now = self._clock()
+            to_come = [
+                o for o in series.occurrences if o.status is not OccurrenceStatus.CANCELLED and o.start_utc >= now
+            ]
+            if details.attendance != series.attendance:
+                probe = [proposed_from(series, o) for o in to_come]
+                BookingRules(session).enforce([replace(p, attendance=details.attendance) for p in probe])
             before = series_snapshot(series)
             series.organisation = organisation
             series.title, series.public_title = details.title.strip(), details.public_title.strip()
@@ -748,17 +910,21 @@ class BookingService:
             series.attendance = details.attendance
             series.updated_at = self._clock()
             session.flush()
-            audit(
+            self._audit(
                 session,
-                self._operator,
                 "edit-series",
                 "series",
                 series.id,
-                f"Edited the details of {series.title}",
+                f"Edited the details of {series.title}" + (f" from {from_date:%d %b %Y}" if from_date else ""),
                 before,
                 series_snapshot(series),
             )
-            return series.version
+            return SeriesChange(
+                series.id,
+                series.version,
+                split_from.id if split_from is not None else None,
+                split_from.version if split_from is not None else None,
+            )
 
         return self._commit_change(work)
 
@@ -767,23 +933,3 @@ class BookingService:
             to_local(occurrence.start_utc).replace(tzinfo=None) == occurrence.recurrence_local
         )
         return OccurrenceStatus.CONFIRMED if in_place else OccurrenceStatus.MOVED
-
-    def _check_restorable(self, session: Session, series: Series, occurrences: list[Occurrence]) -> None:
-        for occurrence in sorted(occurrences, key=lambda o: o.start_utc):
-            start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
-            calendar = room_calendar(session, occurrence.room, start.date(), start.date(), series.term)
-            reason = calendar.blocked(start.date(), start.time(), end.time(), skip_breaks=False)
-            if reason:
-                problem = _blocked_problem(occurrence.room, start.date(), reason)
-                raise problem.error(problem.message)
-            others = [
-                o
-                for o in live_occurrences_overlapping(
-                    session, [occurrence.room_id], occurrence.start_utc, occurrence.end_utc
-                )
-                if o.id != occurrence.id
-            ]
-            if others:
-                raise BookingClash(
-                    f"{room_label(occurrence.room)} is already booked by {describe_occurrence(others[0])}"
-                )

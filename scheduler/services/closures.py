@@ -14,6 +14,7 @@ Must not import: desktop_app, PySide6.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -23,11 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.entities import Closure, Hub, Occurrence, Room, Series
 from models.types import ClosureScope, OccurrenceStatus
 from scheduler import allocation as alloc
-from scheduler.errors import InvalidInput, NotFound
+from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holidays, to_local, to_utc
 from scheduler.services.allocation import closed_days, pure_room
 from scheduler.services.booking import BookingService
-from scheduler.services.common import audit, closure_spans, room_label
+from scheduler.services.common import audit, closure_spans, describe_occurrence, room_label
 from scheduler.services.queries import OccurrenceRow, occurrence_row
 
 GRID = 15
@@ -102,9 +103,10 @@ def _time(minutes: int) -> time:
 
 
 class ClosureService:
-    def __init__(self, sessions: sessionmaker[Session], operator: str):
+    def __init__(self, sessions: sessionmaker[Session], booking: BookingService):
         self._sessions = sessions
-        self._operator = operator
+        self._booking = booking
+        self._operator = booking.operator
 
     def list(self, first: date, last: date) -> list[ClosureRow]:
         """Stored closures overlapping the dates, and the bank holidays among them, by first day."""
@@ -128,6 +130,22 @@ class ClosureService:
                 if first <= day <= last:
                     rows.append(ClosureRow(None, "borough", "All hubs", day, day, None, None, f"Bank holiday: {name}"))
         return sorted(rows, key=lambda r: (r.first_day, r.where))
+
+    @staticmethod
+    def _check_plan_current(displaced: list[Occurrence], plan: dict[int, Rehoming]) -> None:
+        """Refuse a re-homing plan that no longer matches what the closure displaces."""
+        unplanned = [o for o in displaced if o.id not in plan]
+        if unplanned:
+            raise StaleEdit(
+                f"{describe_occurrence(unplanned[0])} was booked inside the closure after the re-homing plan was "
+                "made; plan the re-homing again"
+            )
+        for occurrence in displaced:
+            if occurrence.series.version != plan[occurrence.id].series_version:
+                raise StaleEdit(
+                    f"{describe_occurrence(occurrence)} was changed by someone else after the re-homing plan was "
+                    "made; plan the re-homing again"
+                )
 
     @staticmethod
     def _where(closure: Closure) -> str:
@@ -340,13 +358,20 @@ class ClosureService:
 
     # -- adding ------------------------------------------------------------------------------------------
 
-    def add(self, draft: ClosureDraft, rehoming: list[Rehoming] | tuple[Rehoming, ...] = ()) -> AddedClosure:
-        """Add the closure; move displaced sessions as planned, cancel the rest. All or nothing."""
-        booking = BookingService(self._sessions, self._operator)
-        moves = {r.occurrence_id: r for r in rehoming if r.found}
+    def add(self, draft: ClosureDraft, rehoming: Sequence[Rehoming] | None = None) -> AddedClosure:
+        """Add the closure; move displaced sessions as planned, cancel the rest. All or nothing.
+
+        `rehoming` is the plan made for this closure (None: no plan, every displaced session is cancelled).
+        A plan made before someone else changed a displaced session, or booked another one inside the
+        closure, is refused with what changed named: it is never applied over their change.
+        """
+        booking = self._booking
+        plan_by_occurrence = {r.occurrence_id: r for r in rehoming or ()}
         with self._sessions.begin() as session:
             span = self._check(session, draft)
             displaced = self._displaced(session, span)
+            if rehoming is not None:
+                self._check_plan_current(displaced, plan_by_occurrence)
             closure = Closure(
                 scope=draft.scope,
                 hub_id=span.hub_id if draft.scope is not ClosureScope.BOROUGH else None,
@@ -360,16 +385,14 @@ class ClosureService:
             session.add(closure)
             session.flush()
             moved = cancelled = 0
+            why = f"closure of {self._where(closure)} ({closure.reason})" if closure.reason else "closure"
             for occurrence in displaced:
-                plan = moves.get(occurrence.id)
-                series = occurrence.series
-                if plan is not None and plan.start is not None and plan.room_id is not None:
+                plan = plan_by_occurrence.get(occurrence.id)
+                if plan is not None and plan.found and plan.start is not None and plan.room_id is not None:
                     booking.move_within(session, occurrence, room_id=plan.room_id, day=plan.day, start=plan.start)
                     moved += 1
                 else:
-                    occurrence.status = OccurrenceStatus.CANCELLED
-                    series.sequence += 1
-                    cancelled += 1
+                    cancelled += booking.cancel_within(session, occurrence.series, [occurrence], reason=why)
             session.flush()
             audit(
                 session,
@@ -380,5 +403,6 @@ class ClosureService:
                 f"Closed {self._where(closure)} {draft.first_day:%d %b %Y}–{draft.last_day:%d %b %Y} "
                 f"({closure.reason}): {moved} session(s) re-homed, {cancelled} cancelled",
                 after={"closure": closure.id, "moved": moved, "cancelled": cancelled},
+                at=booking.clock(),
             )
             return AddedClosure(closure.id, moved, cancelled)

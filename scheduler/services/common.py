@@ -1,7 +1,8 @@
-"""Helpers every service shares: audit entries, the session calendar of a room, clash descriptions.
+"""Helpers every service shares: audit entries, stored closures and breaks, clash descriptions.
 
-Owns: building a `SessionCalendar` from stored closures, breaks and opening hours; describing an
-occurrence in words for error messages; writing audit entries. Runs inside a service's transaction.
+Owns: reading stored closures and term breaks as the recurrence module's spans; describing an occurrence
+in words for error messages; writing audit entries. The booking rules themselves live in
+scheduler/booking/rules.py. Runs inside a service's transaction.
 Must not import: desktop_app, PySide6.
 """
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.entities import AuditEntry, Closure, Occurrence, Room, Series, Term
 from models.types import ClosureScope
-from scheduler.recurrence import ClosureSpan, DateSpan, SessionCalendar, to_local
+from scheduler.recurrence import ClosureSpan, DateSpan, to_local
 
 
 def now_utc() -> datetime:
@@ -37,20 +38,6 @@ def closure_spans(session: Session, first: date, last: date) -> list[ClosureSpan
         )
         for c in rows
     ]
-
-
-def room_calendar(session: Session, room: Room, first: date, last: date, term: Term | None = None) -> SessionCalendar:
-    hours: dict[int, list] = {}
-    for window in room.hub.opening_hours:
-        hours.setdefault(window.weekday, []).append((window.opens, window.closes))
-    breaks = [DateSpan(b.first_day, b.last_day, b.name) for b in term.breaks] if term else []
-    return SessionCalendar(
-        room_id=room.id,
-        hub_id=room.hub_id,
-        opening_hours=hours,
-        closures=closure_spans(session, first, last),
-        breaks=breaks,
-    )
 
 
 def term_breaks_between(session: Session, first: date, last: date) -> list[DateSpan]:
@@ -119,10 +106,13 @@ def audit(
     summary: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    *,
+    at: datetime,
 ) -> None:
+    """Record a change; `at` comes from the service's injected clock, so tests and replays are exact."""
     session.add(
         AuditEntry(
-            at=now_utc(),
+            at=at,
             operator=operator,
             action=action,
             entity=entity,

@@ -35,7 +35,7 @@ from models.entities import (
 from models.types import ClosureScope, Frequency, RequestStatus, Sector, Visibility
 from scheduler.errors import HubSchedError, InvalidInput
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.common import audit, now_utc
+from scheduler.services.common import audit
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -112,9 +112,10 @@ class _Index:
 
 
 class DemoService:
-    def __init__(self, sessions: sessionmaker[Session], operator: str = "demo"):
+    def __init__(self, sessions: sessionmaker[Session], booking: BookingService):
         self._sessions = sessions
-        self._operator = operator
+        self._booking = booking
+        self._operator = booking.operator
 
     def load(self, data: dict[str, Any], *, reset: bool = False) -> DemoSummary:
         """Load the demo into an empty database (or, with `reset`, after deleting everything)."""
@@ -136,6 +137,7 @@ class DemoService:
                 None,
                 f"Loaded the demo borough: {summary.hubs} hubs, {summary.rooms} rooms, "
                 f"{summary.series} series, {summary.requests} requests",
+                at=self._booking.clock(),
             )
             return summary
 
@@ -207,15 +209,23 @@ class DemoService:
             session.add(self._closure(item, index))
         session.flush()
 
-        booking = BookingService(self._sessions, self._operator)
+        booking = self._booking
         series = sessions = 0
         for number, item in enumerate(data.get("series", []), start=1):
             result = booking.book_within(session, self._series_booking(item, index, f"series #{number}"))
             series += 1
             sessions += result.sessions
 
+        history = data.get("attendance_history")  # illustrative: invented turnout of the running term so far
+        if history:
+            from scheduler.services.attendance import AttendanceService  # only when a demo is loaded
+
+            AttendanceService(self._sessions, self._operator, self._booking.clock).seed_illustrative(
+                session, index.get("term", history["term"], "attendance_history"), seed=int(history.get("seed", 2026))
+            )
+
         requests = 0
-        arrival = now_utc() - timedelta(days=30)
+        arrival = self._booking.clock() - timedelta(days=30)
         for number, item in enumerate(data.get("requests", []), start=1):
             session.add(
                 self._request(

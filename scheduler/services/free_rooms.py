@@ -1,10 +1,10 @@
 """FreeRoomFinder: which rooms, across all hubs, are free for a session or a series, best fit first.
 
-Owns: searching room-times that fit a need (people, facilities, step-free access, hubs) and are free
-under the same rules the BookingService applies (opening hours, closures, bank holidays, no clash).
-A result can be booked as is: `FreeSlot.booking(...)` makes the `NewBooking`, and `BookingService.plan`
-agrees with the search. Ranking: the smallest room that fits first, then the preferred hub, then the
-earliest start.
+Owns: searching room-times that fit a need (people, facilities, step-free access, hubs). A quick filter
+narrows the candidates (size, facilities, opening hours, what is already booked); every result returned
+is then confirmed by the booking rules' own gate (scheduler/booking/rules.py), so a result can be booked
+as is: `FreeSlot.booking(...)` makes the `NewBooking`, and `BookingService.plan` agrees with the search.
+Ranking: the smallest room that fits first, then the preferred hub, then the earliest start.
 Must not import: desktop_app, PySide6.
 """
 
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models.entities import Hub, Room
 from models.types import Frequency
+from scheduler.booking.rules import BookingRules, ProposedSession
 from scheduler.errors import InvalidInput
 from scheduler.recurrence import Pattern, to_utc
 from scheduler.services.booking import NewBooking
-from scheduler.services.common import live_occurrences_overlapping, room_calendar
+from scheduler.services.common import live_occurrences_overlapping
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ class FreeRoomFinder:
                     continue
                 if query.hub_ids and room.hub_id not in query.hub_ids:
                     continue
-                calendar = room_calendar(session, room, query.first_date, last)
+                rules = BookingRules(session)
+                calendar = rules.calendar(room, query.first_date, last)
                 taken = [
                     (o.start_utc, o.end_utc)
                     for o in live_occurrences_overlapping(
@@ -139,6 +141,19 @@ class FreeRoomFinder:
                     if not expansion.sessions:
                         continue
                     if any(s < e_new and n < e for s, e in taken for n, e_new in _spans(expansion.sessions)):
+                        continue
+                    proposed = [
+                        ProposedSession(
+                            "free room search",
+                            room.id,
+                            s.start_utc,
+                            s.end_utc,
+                            query.attendance,
+                            step_free=query.step_free,
+                        )
+                        for s in expansion.sessions
+                    ]
+                    if rules.problems(proposed):
                         continue
                     results.append(
                         FreeSlot(

@@ -9,8 +9,9 @@ Must not import: desktop_app, PySide6.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -115,9 +116,17 @@ def request_row(request: Request) -> RequestRow:
 
 
 class RequestService:
-    def __init__(self, sessions: sessionmaker[Session], operator: str, *, retry: RetryPolicy | None = None):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        operator: str,
+        *,
+        clock: Callable[[], datetime] = now_utc,
+        retry: RetryPolicy | None = None,
+    ):
         self._sessions = sessions
         self._operator = operator
+        self._clock = clock
         self._retry = retry
 
     def list(self, term_id: int) -> list[RequestRow]:
@@ -247,7 +256,7 @@ class RequestService:
             errors = self._validate(session, draft)
             if errors:
                 raise InvalidRequest(errors)
-            request = Request(created_at=now_utc(), status=RequestStatus.PENDING)
+            request = Request(created_at=self._clock(), status=RequestStatus.PENDING)
             self._fill(session, request, draft)
             session.add(request)
             session.flush()
@@ -259,6 +268,7 @@ class RequestService:
                 request.id,
                 f"Added request {request.title} ({request.organisation.name})",
                 after=request_row(request).__dict__,
+                at=self._clock(),
             )
             return request.id
 
@@ -284,6 +294,7 @@ class RequestService:
                 f"Edited request {request.title}",
                 before,
                 request_row(request).__dict__,
+                at=self._clock(),
             )
             return request.version
 
@@ -307,6 +318,7 @@ class RequestService:
                 f"Withdrew request {request.title}",
                 before,
                 request_row(request).__dict__,
+                at=self._clock(),
             )
             return request.version
 

@@ -37,6 +37,7 @@ class RecordingPrompts(Prompts):
     scopes: list[Scope | None] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     confirmations: list[bool] = field(default_factory=list)  # scripted yes/no answers (default yes)
+    scope_offers: list[bool] = field(default_factory=list)  # whether "this session only" was offered
 
     def error(self, parent, title: str, message: str) -> None:
         self.errors.append((title, message))
@@ -45,9 +46,10 @@ class RecordingPrompts(Prompts):
         self.questions.append(question)
         return self.confirmations.pop(0) if self.confirmations else True
 
-    def choose_scope(self, parent, title: str, question: str, series_label: str) -> Scope | None:
+    def choose_scope(self, parent, title: str, question: str, *, allow_session: bool = True) -> Scope | None:
         self.questions.append(question)
-        return self.scopes.pop(0) if self.scopes else Scope.SESSION
+        self.scope_offers.append(allow_session)
+        return self.scopes.pop(0) if self.scopes else (Scope.SESSION if allow_session else Scope.SERIES)
 
 
 @dataclass

@@ -136,6 +136,26 @@ def test_move_the_whole_series_by_drag_then_undo_and_redo(qtbot, window, small, 
     assert [(r, d, a) for t, r, d, a in live(small) if t == "Food pantry"] == pantry
 
 
+def test_move_this_and_following_by_drag_splits_the_series_and_undo_joins_it(qtbot, window, small, prompts) -> None:
+    before = live(small)
+    series_before = {row.series_id for row in window.sessions_model.rows() if row.title == "Food pantry"}
+    prompts.scopes = [Scope.FOLLOWING]
+    drag_session(qtbot, window, "Food pantry", small.borough.hainault_hall_id, time(14))  # the 15 Jan session
+    pantry = [(room, day, at) for title, room, day, at in live(small) if title == "Food pantry"]
+    assert pantry == [
+        (small.borough.hall_id, date(2027, 1, 8), time(12)),  # before the chosen session: untouched
+        *[(small.borough.hainault_hall_id, date(2027, 1, d), time(14)) for d in (15, 22, 29)],
+    ]
+    assert window.undo_action.text() == "&Undo Move Food pantry from Fri 15 Jan on"
+    window.undo_action.trigger()
+    assert live(small) == before
+    rows = small.services.occurrences.between(date(2027, 1, 1), date(2027, 1, 31), include_cancelled=False)
+    assert {r.series_id for r in rows if r.title == "Food pantry"} == series_before, "undo joined the split"
+    window.redo_action.trigger()
+    assert [(r, d, a) for t, r, d, a in live(small) if t == "Food pantry"] == pantry
+    assert prompts.errors == []
+
+
 def test_a_refused_drop_shows_the_reason_and_changes_nothing(qtbot, window, small, prompts) -> None:
     before = live(small)
     prompts.scopes = [Scope.SESSION]
@@ -159,7 +179,7 @@ def test_cancel_a_session_and_the_series_then_undo(qtbot, window, small, prompts
     assert live(small) == before
 
     window.view.select(row_titled(window, "Food pantry"))
-    prompts.scopes = [Scope.SERIES]
+    prompts.scopes = [Scope.FOLLOWING]
     window.cancel_selected()
     assert [d for t, _, d, _ in live(small) if t == "Food pantry"] == [date(2027, 1, 8)]
     window.undo_action.trigger()
@@ -227,7 +247,7 @@ def test_move_the_series_without_dragging_through_the_move_dialog(qtbot, window,
     dialog.room.setCurrentIndex(dialog.room.findData(small.borough.hainault_hall_id))
     dialog.date_edit.setDate(QDate(2027, 1, 14))  # Thursday: the whole series moves a day earlier
     dialog.start_edit.setTime(dialog.start_edit.time().addSecs(-3600))
-    dialog.whole_series.setChecked(True)
+    dialog.scope_choice.setCurrentIndex(dialog.scope_choice.findData(Scope.SERIES))
     dialog.accept()
     assert prompts.questions == [] and prompts.errors == []
     assert [(r, d, a) for t, r, d, a in live(small) if t == "Food pantry"] == [

@@ -120,10 +120,17 @@ def test_demo_borough_day_and_week_views_with_screenshots(qtbot, qtmodeltester, 
     assert finder.grab().save(str(shots / "find-a-free-room.png"))
 
 
-def test_starting_the_calendar_does_not_load_the_solver() -> None:
-    """OR-Tools adds about half a second and 90 MB; only the planning window needs it, so it loads then."""
+def test_starting_the_calendar_and_the_command_line_does_not_load_the_solver() -> None:
+    """OR-Tools (and the pandas it pulls in) takes seconds; only the commands and windows that solve load it.
+
+    The probe takes the real launch path: the `hubsched` entry point's module, the CLI's parser with every
+    command group registered, the desktop app's start-up and its main window.
+    """
     probe = (
-        "import sys, desktop_app.app, desktop_app.main_window; print(any(m.startswith('ortools') for m in sys.modules))"
+        "import sys, desktop_app.launcher, desktop_app.app, desktop_app.main_window; "
+        "from scheduler import cli; cli.build_parser(); "
+        "import scheduler.bootstrap, scheduler.services.closures; "
+        "print(any(m.startswith('ortools') for m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],

@@ -201,3 +201,10 @@ def test_output_cut_short_by_the_reader_is_not_an_error(sqlite_url: str) -> None
     reader.stdin.close()
     reader.wait()
     assert "Traceback" not in result.stderr and result.returncode == 0
+
+
+def test_hubs_on_an_empty_database_says_how_to_load_the_demo(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--db", sqlite_url, "hubs"]) == 0
+    assert capsys.readouterr().out == "no hubs yet: run `hubsched demo` to load the demo borough\n"

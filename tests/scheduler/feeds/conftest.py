@@ -1,16 +1,21 @@
-"""Fixtures of the feed tests: ical.js installed from the npm registry, expanders, a borough with a year.
+"""Fixtures of the feed tests: ical.js installed from the npm registry, libical, expanders, a borough with a year.
 
-`icaljs` runs `npm ci` into tests/scheduler/feeds/js/node_modules when ical.js is missing. Without node
-or npm the conformance tests fail with the reason: they are never skipped.
+`icaljs` runs `npm ci` into tests/scheduler/feeds/js/node_modules when ical.js is missing. `libical`
+runs libical_expand.py under Debian's system Python with python3-gi and gir1.2-ical-3.0, installing
+those two packages with apt-get when they are missing and the tests run as root (as tasks.py installs
+PostgreSQL). Without node, npm or libical the conformance tests fail with the reason: they are never
+skipped.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
-from models.entities import Occurrence, Series
+from models.entities import Occurrence, Room, Series
 from models.types import Frequency, Visibility
 from scheduler.feeds.facts import BoroughFacts
 from scheduler.feeds.privacy import FeedSpec, includes
@@ -31,6 +36,9 @@ from scheduler.services.booking import BookingService, NewBooking
 from tests.builders import Borough, add_closure, make_borough
 
 JS = Path(__file__).resolve().parent / "js"
+LIBICAL_SCRIPT = Path(__file__).resolve().parent / "libical_expand.py"
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+LIBICAL_PACKAGES = ("python3-gi", "gir1.2-ical-3.0")
 SINGLE_UID = re.compile(r"^\d{8}T\d{6}-")
 Instance = tuple[str, datetime, datetime]  # (series uid, start UTC, end UTC)
 
@@ -81,12 +89,7 @@ def expand_with_recurring_ical_events(content: bytes) -> list[Instance]:
     )
 
 
-@pytest.fixture(scope="session")
-def icaljs() -> Callable[[Iterable[Path], str], dict[str, list[Instance]]]:
-    """Expand files with Mozilla's ical.js under a given TZ; installs ical.js with `npm ci` if missing."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.fail("the ical.js conformance tests need node and npm on PATH (Node 20 or later); none found")
+def _install_icaljs(npm: str) -> None:
     if not (JS / "node_modules" / "ical.js" / "package.json").is_file():
         installed = subprocess.run(
             [npm, "ci", "--prefix", str(JS), "--no-audit", "--no-fund"],
@@ -97,6 +100,17 @@ def icaljs() -> Callable[[Iterable[Path], str], dict[str, list[Instance]]]:
         )
         if installed.returncode != 0:
             pytest.fail(f"`npm ci --prefix {JS}` failed, so ical.js is unavailable:\n{installed.stderr}")
+
+
+@pytest.fixture(scope="session")
+def icaljs() -> Callable[[Iterable[Path], str], dict[str, list[Instance]]]:
+    """Expand files with Mozilla's ical.js under a given TZ; installs ical.js with `npm ci` if missing."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.fail("the ical.js conformance tests need node and npm on PATH (Node 20 or later); none found")
+    with open(Path(tempfile.gettempdir()) / "hubsched-npm.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker installs; the others wait and find it installed
+        _install_icaljs(npm)
 
     def expand(files: Iterable[Path], tz: str) -> dict[str, list[Instance]]:
         paths = [str(f) for f in files]
@@ -109,18 +123,77 @@ def icaljs() -> Callable[[Iterable[Path], str], dict[str, list[Instance]]]:
             env={**os.environ, "TZ": tz},
         )
         assert result.returncode == 0, result.stderr
-        parsed = json.loads(result.stdout)
-        return {
-            path: sorted(
-                (
-                    series_uid(item["uid"]),
-                    datetime.fromisoformat(item["start"]),
-                    datetime.fromisoformat(item["end"]),
-                )
-                for item in items
+        return _parse_instances(json.loads(result.stdout))
+
+    return expand
+
+
+def _parse_instances(parsed: dict[str, list[dict[str, str]]]) -> dict[str, list[Instance]]:
+    return {
+        path: sorted(
+            (
+                series_uid(item["uid"]),
+                datetime.fromisoformat(item["start"]),
+                datetime.fromisoformat(item["end"]),
             )
-            for path, items in parsed.items()
-        }
+            for item in items
+        )
+        for path, items in parsed.items()
+    }
+
+
+def _libical_ready() -> bool:
+    probe = "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"
+    if not SYSTEM_PYTHON.is_file():
+        return False
+    return subprocess.run([str(SYSTEM_PYTHON), "-c", probe], capture_output=True, check=False).returncode == 0
+
+
+def _install_libical() -> None:
+    if _libical_ready() or not (shutil.which("apt-get") and os.geteuid() == 0):
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=False, env=env, timeout=600)
+    installed = subprocess.run(
+        ["apt-get", "install", "-y", "-q", *LIBICAL_PACKAGES],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=600,
+    )
+    if installed.returncode != 0:
+        pytest.fail(f"apt-get install {' '.join(LIBICAL_PACKAGES)} failed:\n{installed.stderr}")
+
+
+@pytest.fixture(scope="session")
+def libical() -> Callable[[Iterable[Path]], dict[str, list[Instance]]]:
+    """Expand files with libical (Evolution's parser); installs Debian's libical-glib bindings if missing."""
+    if not _libical_ready():
+        # tasks.py installs these before the workers start; this is for a bare `pytest`. The lock keeps
+        # two test workers from running apt-get at once.
+        with open(Path(tempfile.gettempdir()) / "hubsched-apt.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _install_libical()
+        if not _libical_ready():
+            pytest.fail(
+                f"the libical conformance tests need {SYSTEM_PYTHON} with the Debian packages "
+                f"{' and '.join(LIBICAL_PACKAGES)} (install them, or run the tests as root on Debian)"
+            )
+
+    def expand(files: Iterable[Path]) -> dict[str, list[Instance]]:
+        result = subprocess.run(
+            [str(SYSTEM_PYTHON), str(LIBICAL_SCRIPT), *[str(f) for f in files]],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        parsed = json.loads(result.stdout)
+        refused = {path: items["error"] for path, items in parsed.items() if isinstance(items, dict)}
+        assert not refused, f"libical refused: {refused}"
+        return _parse_instances(parsed)
 
     return expand
 
@@ -253,6 +326,88 @@ def book_year(sessions: sessionmaker[Session], clock: FixedClock) -> Year:
     clock.tick()
     service.cancel_series(cancelled_id, series_version)
     return Year(borough, weekly, fortnightly, monthly, private, sunday, night, one_off, cancelled)
+
+
+@dataclass(frozen=True)
+class Corners:
+    """Series whose first, last or only session starts or ends in the autumn's repeated hour or the spring gap."""
+
+    borough: Borough
+    uids: dict[str, str]  # what the series tests -> its UID
+
+
+def book_corners(sessions: sessionmaker[Session], clock: FixedClock) -> Corners:
+    """The "clock-change corners" borough: every series below lives in 01:00-02:00 on 28 Mar or 31 Oct 2027.
+
+    Ilford Civic Hub opens 00:00-12:00 on Sundays; three extra rooms keep the corners from clashing.
+    """
+    borough = make_borough(sessions)
+    with sessions.begin() as s:
+        names = ("Studio", "Kitchen", "Lounge")
+        rooms = {name: Room(hub_id=borough.civic_id, name=name, capacity=20) for name in names}
+        s.add_all(rooms.values())
+        s.flush()
+        room = {"hall": borough.hall_id, "meeting": borough.meeting_id} | {
+            name.lower(): r.id for name, r in rooms.items()
+        }
+    service = BookingService(sessions, "Tester", clock=clock)
+    uids: dict[str, str] = {}
+
+    def book(name: str, where: str, first: date, last: date | None, start: time, minutes: int, **more: object) -> None:
+        frequency = more.pop("frequency", Frequency.WEEKLY if last else Frequency.ONCE)
+        booking = NewBooking(
+            room_id=room[where],
+            organisation_id=borough.pantry_id,
+            title=name.replace("_", " ").capitalize(),
+            first_date=first,
+            last_date=last,
+            start=time(start.hour, start.minute),
+            duration_min=minutes,
+            frequency=frequency,  # type: ignore[arg-type]
+            **more,  # type: ignore[arg-type]
+        )
+        uids[name] = service.book(booking).uid
+
+    autumn, spring = date(2027, 10, 31), date(2027, 3, 28)
+    book("last_in_repeated_hour", "hall", date(2027, 10, 3), autumn, time(1, 30), 30)
+    book("first_in_repeated_hour", "meeting", autumn, date(2027, 11, 28), time(1, 30), 30)
+    book("only_in_repeated_hour", "lounge", autumn, None, time(1, 30), 30)
+    book("ends_in_repeated_hour", "studio", date(2027, 10, 3), date(2027, 11, 14), time(0, 30), 60)
+    book("two_minutes_across_one", "kitchen", date(2027, 10, 17), date(2027, 11, 7), time(0, 59), 2)
+    book("through_repeated_hour", "studio", date(2027, 10, 3), date(2027, 11, 28), time(1, 30), 20)
+    book("cancelled_in_repeated_hour", "kitchen", date(2027, 10, 3), date(2027, 11, 28), time(1, 30), 20)
+    book("last_sunday_monthly", "kitchen", date(2027, 1, 31), date(2027, 12, 26), time(1, 10), 15,
+         frequency=Frequency.MONTHLY, nth=-1)  # fmt: skip
+    book("through_spring_gap", "hall", date(2027, 3, 7), date(2027, 4, 18), time(1, 30), 30)
+    book("last_in_spring_gap", "meeting", date(2027, 3, 7), spring, time(1, 30), 30)
+    book("first_in_spring_gap", "meeting", spring, date(2027, 4, 25), time(1, 30), 30)
+    book("fortnightly_through_gap", "studio", date(2027, 3, 14), date(2027, 4, 25), time(1), 20,
+         frequency=Frequency.FORTNIGHTLY)  # fmt: skip
+    book("moved_into_repeated_hour", "lounge", date(2027, 10, 3), date(2027, 11, 28), time(10), 30)
+
+    def occurrence(name: str, local: datetime) -> tuple[int, int]:
+        with sessions() as s:
+            row = s.scalars(
+                select(Occurrence).join(Series).where(Series.uid == uids[name], Occurrence.recurrence_local == local)
+            ).one()
+            return row.id, row.series.version
+
+    def move(name: str, local: datetime, where: str, day: date, start: time) -> None:
+        clock.tick()
+        service.move_occurrence(*occurrence(name, local), room_id=room[where], day=day, start=start)
+
+    def cancel(name: str, local: datetime) -> None:
+        clock.tick()
+        service.cancel_occurrence(*occurrence(name, local))
+
+    move("moved_into_repeated_hour", datetime(2027, 10, 24, 10), "lounge", autumn, time(1))
+    move("last_in_repeated_hour", datetime(2027, 10, 10, 1, 30), "hall", autumn, time(0, 45))  # ends at 01:15
+    move("first_in_repeated_hour", datetime(2027, 10, 31, 1, 30), "meeting", autumn, time(3))  # out of it
+    move("through_spring_gap", datetime(2027, 3, 21, 1, 30), "hall", spring, time(2))  # just after the gap
+    cancel("cancelled_in_repeated_hour", datetime(2027, 10, 31, 1, 30))
+    cancel("ends_in_repeated_hour", datetime(2027, 10, 24, 0, 30))
+    cancel("through_spring_gap", datetime(2027, 4, 4, 1, 30))
+    return Corners(borough, uids)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.entities import Occurrence, Series
 from models.types import Visibility
 from scheduler.errors import BookingRefused, InvalidInput
-from scheduler.feeds.importer import IcsImporter, read_calendar
+from scheduler.feeds.importer import IcsImporter, read_calendar, read_sessions
 from scheduler.services.booking import BookingService, NewBooking
 from tests.builders import Borough, make_borough
 from tests.scheduler.feeds.conftest import FixedClock
@@ -75,7 +75,7 @@ def borough(sessions: sessionmaker[Session]) -> Borough:
 
 
 def importer(sessions: sessionmaker[Session], clock: FixedClock) -> IcsImporter:
-    return IcsImporter(sessions, "Tester", clock=clock)
+    return IcsImporter(sessions, BookingService(sessions, "Tester", clock=clock))
 
 
 def counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -198,3 +198,65 @@ def test_folded_lines_are_counted_from_where_they_start() -> None:
     text += b"BEGIN:VEVENT\r\nDTSTART:nope\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     with pytest.raises(InvalidInput, match=r"f\.ics line 6: bad DTSTART 'nope'"):
         read_calendar(text, "f.ics")
+
+
+def test_a_fold_inside_a_multibyte_character_is_valid() -> None:
+    """RFC 5545 §3.1 folds at 75 octets and unfolds the bytes first, so a fold may split a character."""
+    title = "Café « Ça va » — coffee morning"
+    line = f"SUMMARY:{title}".encode()
+    cut = line.index("é".encode()) + 1  # between the two bytes of 'é'
+    folded = line[:cut] + b"\r\n " + line[cut:]
+    text = calendar(event("cafe@group", "X", "20270302T100000", "20270302T113000")).replace(b"SUMMARY:X", folded)
+    sessions, _ = read_sessions(text, "f.ics", date(2027, 3, 1), date(2027, 3, 31))
+    assert [s.title for s in sessions] == [title]
+
+
+def test_a_negative_duration_is_refused() -> None:
+    text = calendar(
+        "BEGIN:VEVENT\r\nUID:neg@group\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Backwards\r\n"
+        "DTSTART;TZID=Europe/London:20270302T100000\r\nDURATION:-PT1H\r\nEND:VEVENT\r\n"
+    )
+    with pytest.raises(InvalidInput, match=r"f\.ics line \d+: DURATION '-PT1H' is negative"):
+        read_sessions(text, "f.ics", date(2027, 3, 1), date(2027, 3, 31))
+
+
+def test_control_characters_are_stripped_from_imported_titles() -> None:
+    text = calendar(event("nul@group", "Food\\, pantry", "20270302T100000", "20270302T113000"))
+    text = text.replace(b"Food\\, pantry", b"Food\x00\x07 pantry\x1b")
+    sessions, _ = read_sessions(text, "f.ics", date(2027, 3, 1), date(2027, 3, 31))
+    assert [s.title for s in sessions] == ["Food pantry"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("RRULE:FREQ=MINUTELY", "the event repeats every minute (FREQ=MINUTELY)"),
+        ("RRULE:FREQ=SECONDLY;INTERVAL=1", "the event repeats every second"),
+        ("RRULE:FREQ=HOURLY;COUNT=100000000", "the event repeats every hour"),
+        ("RRULE:FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23", "more than 1,000"),
+        ("RRULE:FREQ=DAILY;BYHOUR=1,2,3;BYMINUTE=" + ",".join(map(str, range(60))), "more than 1,000 times between"),
+    ],
+)
+def test_a_rule_that_would_repeat_too_often_is_refused_with_its_line(rule: str, message: str) -> None:
+    text = calendar(
+        event("ok@group", "Fine", "20270302T100000", "20270302T113000"),
+        event("flood@group", "Flood", "20270302T100000", "20270302T100100", rule),
+    )
+    line = text.split(b"\r\n").index(b"UID:flood@group")  # the BEGIN:VEVENT just before it, 1-based
+    with pytest.raises(InvalidInput) as raised:
+        read_sessions(text, "f.ics", date(2027, 1, 1), date(2028, 12, 31))
+    assert str(raised.value).startswith(f"f.ics line {line}: "), str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_a_daily_rule_from_long_ago_is_walked_within_the_cap() -> None:
+    """A daily rule that began in 1990 is still fine: under 100,000 starts to walk, 31 in the window."""
+    text = calendar(event("old@group", "Old", "19900302T100000", "19900302T110000", "RRULE:FREQ=DAILY"))
+    sessions, _ = read_sessions(text, "f.ics", date(2027, 3, 1), date(2027, 3, 31))
+    assert len(sessions) == 31
+
+
+def test_a_file_over_the_size_cap_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("scheduler.feeds.importer.MAX_FILE_BYTES", 1000)
+    with pytest.raises(InvalidInput, match=r"f\.ics line 1: the file is larger than"):
+        read_calendar(calendar(event("a@b", "A", "20270302T100000", "20270302T110000")) + b" " * 1000, "f.ics")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -111,6 +112,7 @@ def event_texts(content: bytes) -> list[tuple[str, str, dict[str, str]]]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(boroughs())
 def test_private_and_hidden_sessions_never_leak_into_public_feeds(borough: BoroughFacts) -> None:

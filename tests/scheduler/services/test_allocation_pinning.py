@@ -8,15 +8,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Series
 from resources import locate
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import NotFound
 from scheduler.services.allocation import AllocationService
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 
 
 @pytest.fixture
 def demo(sessions: sessionmaker[Session]) -> AllocationService:
-    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
-    return AllocationService(sessions, "Allocator")
+    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
+    return bootstrap(sessions, "Allocator").allocation
 
 
 def test_only_an_applied_placement_can_be_pinned(demo) -> None:

@@ -14,17 +14,18 @@ from models.entities import AuditEntry, Base, Request, RequestHub, RequestWindow
 from models.types import Frequency, RequestStatus
 from resources import locate
 from scheduler import cli
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import BookingClash, StaleEdit
 from scheduler.recurrence import LONDON
 from scheduler.services.allocation import AllocationService, first_meeting
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 
 
 @pytest.fixture
 def demo(sessions: sessionmaker[Session]) -> AllocationService:
-    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
-    return AllocationService(sessions, "Allocator")
+    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
+    return bootstrap(sessions, "Allocator").allocation
 
 
 def dump(engine: Engine) -> dict[str, list[tuple]]:

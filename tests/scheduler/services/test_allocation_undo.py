@@ -9,18 +9,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.entities import Occurrence, Request, Series
 from models.types import OccurrenceStatus, RequestStatus
 from resources import locate
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import StaleEdit
 from scheduler.services.allocation import AllocationService
-from scheduler.services.allocation_undo import AllocationUndo
 from scheduler.services.booking import BookingService
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 from scheduler.services.requests import RequestService
 
 
 @pytest.fixture
 def demo(sessions: sessionmaker[Session]) -> AllocationService:
-    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
-    return AllocationService(sessions, "Allocator")
+    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
+    return bootstrap(sessions, "Allocator").allocation
 
 
 def state(sessions, term_id: int) -> tuple:
@@ -46,7 +46,7 @@ def state(sessions, term_id: int) -> tuple:
 
 def test_undo_takes_back_a_first_allocation_and_redo_brings_it_back(demo, sessions) -> None:
     term_id = demo.term_id("Spring 2027")
-    undo = AllocationUndo(sessions, "Allocator")
+    undo = bootstrap(sessions, "Allocator").allocation_undo
     before = state(sessions, term_id)
     accepted = undo.accept(demo.preview(term_id, time_limit=5))
     after = state(sessions, term_id)
@@ -61,7 +61,7 @@ def test_undo_takes_back_a_first_allocation_and_redo_brings_it_back(demo, sessio
 
 def test_undo_of_a_rerun_brings_back_the_series_it_replaced(demo, sessions) -> None:
     term_id = demo.term_id("Spring 2027")
-    undo = AllocationUndo(sessions, "Allocator")
+    undo = bootstrap(sessions, "Allocator").allocation_undo
     demo.apply(demo.preview(term_id, time_limit=5))
     requests = RequestService(sessions, "Allocator")
     row = next(r for r in requests.list(term_id) if r.status == "placed")
@@ -76,7 +76,7 @@ def test_undo_of_a_rerun_brings_back_the_series_it_replaced(demo, sessions) -> N
 
 def test_undo_is_refused_whole_when_a_series_changed_meanwhile(demo, sessions) -> None:
     term_id = demo.term_id("Spring 2027")
-    undo = AllocationUndo(sessions, "Allocator")
+    undo = bootstrap(sessions, "Allocator").allocation_undo
     accepted = undo.accept(demo.preview(term_id, time_limit=5))
     after = state(sessions, term_id)
     changed = accepted.booked[0]

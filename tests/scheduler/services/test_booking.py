@@ -147,7 +147,7 @@ def test_one_off_on_a_bank_holiday_is_refused(service, borough) -> None:
 
 
 def test_outside_opening_hours_is_refused_with_the_hours(service, borough) -> None:
-    with pytest.raises(OutsideOpeningHours, match="Ilford Civic Hub is open 09:00–17:00 on Fris"):
+    with pytest.raises(OutsideOpeningHours, match="Ilford Civic Hub is open 09:00–17:00 on Fridays"):
         service.book(pantry(borough, start=time(16)))
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import AuditEntry, Closure, Occurrence
+from models.entities import AuditEntry, Closure, Occurrence, Series
 from models.types import ClosureScope, Frequency
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import BookingClash, HubSchedError
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.closures import ClosureDraft, ClosureService
@@ -21,7 +22,7 @@ from tests.builders import Borough
 
 @pytest.fixture
 def service(sessions: sessionmaker[Session]) -> ClosureService:
-    return ClosureService(sessions, "Manager")
+    return bootstrap(sessions, "Manager").closures
 
 
 def book(
@@ -162,3 +163,33 @@ def test_a_weekly_series_through_a_two_week_hub_closure(service, borough, sessio
         (date(2027, 1, 13), "Main Hall, Ilford Civic Hub", time(12)),
         (date(2027, 1, 20), "Main Hall, Ilford Civic Hub", time(12)),
     ]
+
+
+def test_a_closure_that_cancels_sessions_moves_what_the_feeds_stamp(sessions, borough) -> None:
+    """Cancelling through a closure bumps SEQUENCE, version and updated_at (DTSTAMP / LAST-MODIFIED) and audits."""
+    later = datetime(2027, 1, 5, 8, 0, tzinfo=UTC)
+    booked_at = datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
+    book_clock = bootstrap(sessions, "Manager", clock=lambda: booked_at).booking
+    book_clock.book(
+        NewBooking(
+            room_id=borough.meeting_id,
+            organisation_id=borough.advice_id,
+            title="Advice drop-in",
+            first_date=date(2027, 1, 12),
+            start=time(10),
+            duration_min=60,
+        )
+    )
+    with sessions() as s:
+        (series,) = s.scalars(select(Series))
+        before = (series.sequence, series.version, series.updated_at)
+    added = bootstrap(sessions, "Manager", clock=lambda: later).closures.add(meeting_room_closed(borough))
+    assert added.cancelled == 1
+    with sessions() as s:
+        (series,) = s.scalars(select(Series))
+        assert series.sequence == before[0] + 1 and series.version > before[1]
+        assert series.updated_at == later != before[2]
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "cancel-sessions")).one()
+        assert (
+            entry.at == later and "closure of Meeting Room 1, Ilford Civic Hub (Leak in the ceiling)" in entry.summary
+        )

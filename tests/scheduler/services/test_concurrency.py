@@ -50,6 +50,7 @@ def _book(url: str, room_id: int, organisation_id: int, slot: int, writer: int, 
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_concurrent_writers_cannot_double_book(pg_server) -> None:
     from tests.conftest import new_pg_database
 

@@ -15,9 +15,10 @@ from models import db
 from models.entities import Closure, Hub, Organisation, Request, Room, Series, Term
 from resources import locate
 from scheduler import cli
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import InvalidInput
 from scheduler.recurrence import bank_holiday
-from scheduler.services.demo import AlreadyLoaded, DemoService, read_demo_file
+from scheduler.services.demo import AlreadyLoaded, read_demo_file
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -28,7 +29,7 @@ def demo_data() -> dict:
 
 
 def test_demo_loads_with_the_issues_proportions(sessions: sessionmaker[Session], demo_data: dict) -> None:
-    summary = DemoService(sessions).load(demo_data)
+    summary = bootstrap(sessions, "demo").demo.load(demo_data)
     assert summary.hubs == 6
     assert 25 <= summary.rooms <= 35
     assert 17 <= summary.organisations <= 25
@@ -57,7 +58,7 @@ def test_demo_loads_with_the_issues_proportions(sessions: sessionmaker[Session],
 
 
 def test_demo_sessions_obey_closures_bank_holidays_and_hours(sessions: sessionmaker[Session], demo_data: dict) -> None:
-    DemoService(sessions).load(demo_data)
+    bootstrap(sessions, "demo").demo.load(demo_data)
     with sessions() as s:
         closures = list(s.scalars(select(Closure)))
         assert closures, "the demo should show closures at work"
@@ -84,10 +85,10 @@ def test_demo_sessions_obey_closures_bank_holidays_and_hours(sessions: sessionma
 
 
 def test_demo_refuses_to_mix_with_an_existing_borough(sessions: sessionmaker[Session], demo_data: dict) -> None:
-    DemoService(sessions).load(demo_data)
+    bootstrap(sessions, "demo").demo.load(demo_data)
     with pytest.raises(AlreadyLoaded, match="--reset"):
-        DemoService(sessions).load(demo_data)
-    again = DemoService(sessions).load(demo_data, reset=True)
+        bootstrap(sessions, "demo").demo.load(demo_data)
+    again = bootstrap(sessions, "demo").demo.load(demo_data, reset=True)
     with sessions() as s:
         assert len(s.scalars(select(Hub)).all()) == again.hubs == 6
 
@@ -97,7 +98,7 @@ def test_demo_data_with_a_bad_reference_names_it_and_writes_nothing(
 ) -> None:
     broken = {**demo_data, "series": [{**demo_data["series"][0], "room": "Ballroom"}]}
     with pytest.raises(InvalidInput, match="series #1: unknown room"):
-        DemoService(sessions).load(broken)
+        bootstrap(sessions, "demo").demo.load(broken)
     with sessions() as s:
         assert s.scalars(select(Hub)).first() is None
 

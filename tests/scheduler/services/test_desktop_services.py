@@ -49,7 +49,7 @@ def test_move_series_moves_every_session_and_moving_back_restores_them(service, 
     before = live(sessions)
     version = service.move_series(
         booked.series_id, booked.version, room_id=borough.meeting_id, start=time(14), day_shift=-1
-    )
+    ).version
     assert live(sessions) == [
         (borough.meeting_id, day.replace(day=day.day - 1), time(14), "confirmed") for _, day, _, _ in before
     ]
@@ -108,7 +108,7 @@ def test_update_details_checks_capacity_and_stale_versions(service, borough, ses
             booked.series_id, booked.version, SeriesDetails(borough.pantry_id, "Food pantry", attendance=50)
         )
     details = SeriesDetails(borough.advice_id, "Advice", "Advice session", Visibility.PRIVATE, attendance=5)
-    version = service.update_details(booked.series_id, booked.version, details)
+    version = service.update_details(booked.series_id, booked.version, details).version
     with pytest.raises(StaleEdit):
         service.update_details(booked.series_id, booked.version, details)
     info = CalendarQueries(sessions).session_details(

@@ -15,7 +15,10 @@ function expand(text) {
   const masters = new Map();
   const exceptions = [];
   for (const vevent of events) {
-    const event = new ICAL.Event(vevent);
+    // Without `exceptions`, ical.js relates every RECURRENCE-ID component of the calendar to each master,
+    // whatever its UID, so two series with an override at the same local time would swap them. Relate by
+    // UID ourselves, as Thunderbird's calendar code does.
+    const event = new ICAL.Event(vevent, { strictExceptions: true, exceptions: [] });
     if (event.isRecurrenceException()) exceptions.push(event);
     else masters.set(event.uid, event);
   }

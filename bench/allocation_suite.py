@@ -1,0 +1,385 @@
+"""``python -m bench.allocation --suite``: every allocation target of issue 14 in one table.
+
+Owns the list of targets, how each is measured and the table (target, measured, met). It is a benchmark,
+not a test: wall-clock figures depend on the machine, so the README quotes the table with the command and
+the machine's load. It may import the services (the demo borough is loaded into a temporary SQLite file);
+it must not import desktop_app or PySide6.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bench.allocation import (
+    _ratio,
+    _solve,
+    contested,
+    generate,
+    one_new_request,
+    one_new_request_after_one_move,
+    second_term,
+)
+from scheduler.allocation import Phase, Problem, Progress, Result, Status, check, solve
+from scheduler.allocation.candidates import build_candidates
+from scheduler.allocation.model import build_model
+
+
+@dataclass
+class Row:
+    target: str
+    measured: str
+    met: bool | None  # None: reported, no target
+
+
+def demo_problem() -> Problem:
+    """Spring 2027 of the demo borough, as the allocation service builds it (temporary SQLite file)."""
+    from models import db
+    from resources import locate
+    from scheduler.services.allocation import AllocationService
+    from scheduler.services.demo import DemoService, read_demo_file
+
+    folder = tempfile.mkdtemp(prefix="hubsched-bench-")
+    engine = db.make_engine(f"sqlite:///{os.path.join(folder, 'demo.sqlite')}")
+    db.upgrade(engine)
+    sessions = db.make_session_factory(engine)
+    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
+    service = AllocationService(sessions, "bench")
+    problem, _ = service.build_problem(service.term_id("Spring 2027"))
+    engine.dispose()
+    return problem
+
+
+def kept_share(first: Problem, result: Result, nxt: Problem, changed: set, second: Result) -> tuple[float, float]:
+    """(% kept of unchanged requests' placements whose room is still open, % kept of all of them)."""
+    now = {p.request_id: p for p in second.placements}
+    closed = {room.id for room in nxt.rooms if len(room.closed_dates) > 60}
+    eligible = [p for p in result.placements if p.request_id not in changed]
+    kept = [
+        p
+        for p in eligible
+        if (q := now.get(p.request_id)) is not None
+        and (q.room_id, q.weekday, q.start, q.week_parity) == (p.room_id, p.weekday, p.start, p.week_parity)
+    ]
+    open_eligible = [p for p in eligible if p.room_id not in closed]
+    return 100 * len(kept) / max(1, len(open_eligible)), 100 * len(kept) / max(1, len(eligible))
+
+
+def stop_latency(problem: Problem, trigger: Callable[[Progress], bool] | None, after: float | None = None) -> dict:
+    """Seconds from setting the stop handle to ``solve`` returning; set on the first progress report
+    ``trigger`` accepts, or ``after`` seconds into the run."""
+    stop = threading.Event()
+    set_at: list[float] = []
+
+    def fire() -> None:
+        if not stop.is_set():
+            set_at.append(time.monotonic())
+            stop.set()
+
+    def on_progress(progress: Progress) -> None:
+        if trigger is not None and trigger(progress):
+            fire()
+
+    timer = threading.Timer(after, fire) if after is not None else None
+    if timer is not None:
+        timer.start()
+    result = solve(problem, time_limit=120, on_progress=on_progress, stop=stop, num_workers=2)
+    returned = time.monotonic()
+    if timer is not None:
+        timer.cancel()
+    return {
+        "latency": returned - set_at[0] if set_at else None,
+        "status": str(result.status),
+        "violations": len(check(problem, result.placements)),
+    }
+
+
+def progress_silence(problem: Problem, time_limit: float) -> dict:
+    """Time to the first progress report and the longest silence between reports before the search."""
+    times: list[tuple[float, Phase]] = []
+    started = time.monotonic()
+    solve(problem, time_limit=time_limit, on_progress=lambda p: times.append((time.monotonic() - started, p.phase)))
+    before_search = [t for t, phase in times if phase is not Phase.SEARCH]
+    first_search = next((t for t, phase in times if phase is Phase.SEARCH), None)
+    marks = [0.0, *before_search, *([first_search] if first_search is not None else [])]
+    return {
+        "first": times[0][0] if times else None,
+        "longest_silence": max(b - a for a, b in itertools.pairwise(marks)),
+    }
+
+
+def lp_bound(problem: Problem) -> float | None:
+    """Stage 1's LP relaxation bound from GLOP (bench only: too slow to run inside a 60 s allocation)."""
+    from ortools.linear_solver import pywraplp
+
+    from scheduler.allocation.scoring import SCALE
+
+    model, variables = build_model(problem)
+    model.maximize(variables.stage1)
+    proto = model.proto
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    xs = [solver.NumVar(float(v.domain[0]), float(v.domain[-1]), "") for v in proto.variables]
+    for ct in proto.constraints:
+        if ct.has_exactly_one() or ct.has_at_most_one():
+            literals = ct.exactly_one.literals if ct.has_exactly_one() else ct.at_most_one.literals
+            row = solver.Constraint(1.0 if ct.has_exactly_one() else -solver.infinity(), 1.0)
+            for literal in literals:
+                row.SetCoefficient(xs[literal], 1.0)
+        elif ct.has_linear() and not len(ct.enforcement_literal):
+            domain = list(ct.linear.domain)
+            row = solver.Constraint(float(domain[0]), float(domain[-1]))
+            for var, coeff in zip(ct.linear.vars, ct.linear.coeffs, strict=True):
+                row.SetCoefficient(xs[var], float(coeff))
+    objective = solver.Objective()
+    for var, coeff in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        objective.SetCoefficient(xs[var], float(coeff))
+    objective.SetMinimization()
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    # The proto stores a maximisation as minimising the negation: value = scaling * (objective + offset).
+    scaling = proto.objective.scaling_factor or 1.0
+    return scaling * (objective.Value() + proto.objective.offset) / SCALE
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def run_suite(*, quick: bool = False, as_json: bool = False, workers: int = 2) -> int:
+    rows: list[Row] = []
+    figures: dict = {}
+    violations = 0
+    seeds = (1,) if quick else (1, 2, 3)
+    repeats = 1 if quick else 3
+
+    def say(text: str) -> None:
+        print(f"[suite {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+    # The demo borough.
+    say("demo")
+    demo = demo_problem()
+    result = solve(demo, time_limit=10, num_workers=workers)
+    violations += len(check(demo, result.placements))
+    rows.append(
+        Row(
+            "demo proven optimal in under 1 s",
+            f"{result.status}, {result.wall_time:.2f} s",
+            result.status is Status.OPTIMAL and result.wall_time < 1,
+        )
+    )
+    demo_ratios = (_ratio(demo, result, 0.5), _ratio(demo, result, 0.9))
+    rows.append(Row("demo: attendance / capacity, median and 90th percentile", f"{demo_ratios}", None))
+
+    # 500 x 48: optimal in 10 s, stability over seeds and repeats, the one-new-request benches.
+    kept_500: list[float] = []
+    kept_500_all: list[float] = []
+    for seed in seeds:
+        say(f"500 x 48 seed {seed}")
+        problem = generate(500, 48, seed)
+        result, _ = _solve(problem, 10, workers)
+        violations += len(check(problem, result.placements))
+        if seed == 1:
+            rows.append(
+                Row(
+                    "500 x 48 proven optimal in 10 s",
+                    f"{result.status}, {result.wall_time:.1f} s, at most {100 * result.gap:.2f}% from the best",
+                    result.status is Status.OPTIMAL,
+                )
+            )
+            rows.append(
+                Row(
+                    "500 x 48: attendance / capacity, median and 90th percentile",
+                    f"{(_ratio(problem, result, 0.5), _ratio(problem, result, 0.9))}",
+                    None,
+                )
+            )
+            say("one new request")
+            one = one_new_request(problem, result, seed, 10, workers)
+            moved = one_new_request_after_one_move(problem, result, 10, workers)
+            figures["one_new_request"] = one
+            figures["one_new_request_after_one_move"] = moved
+            violations += one.get("violations", 0) + moved.get("violations", 0)
+            rows.append(
+                Row(
+                    "one new request that fits, everything else pinned: under 2 s",
+                    f"{one.get('seconds')} s, placed: {one.get('placed')}" if one.get("found") else "none found",
+                    bool(one.get("found") and one["placed"] and one["seconds"] < 2),
+                )
+            )
+            rows.append(
+                Row(
+                    "one new request that fits only after moving one session: under 2 s",
+                    f"{moved.get('seconds')} s, placed: {moved.get('placed')}" if moved.get("found") else "none found",
+                    bool(moved.get("found") and moved["placed"] and moved["seconds"] < 2),
+                )
+            )
+            say("fairness off, side by side")
+            off = replace(problem, policy=replace(problem.policy, fairness_weight=0.0))
+            unfair, _ = _solve(off, 10, workers)
+            shares = lambda r: ", ".join(f"{s.sector} {s.met_fraction:.0%}" for s in r.sectors)  # noqa: E731
+            rows.append(
+                Row(
+                    "fairness policy (weight 0.25) vs off, 500 x 48: met share by sector",
+                    f"on: {shares(result)}; off: {shares(unfair)}",
+                    None,
+                )
+            )
+        nxt, changed = second_term(problem, result, seed)
+        for _ in range(repeats):
+            second, _ = _solve(nxt, 10, workers)
+            violations += len(check(nxt, second.placements))
+            open_share, all_share = kept_share(problem, result, nxt, changed, second)
+            kept_500.append(open_share)
+            kept_500_all.append(all_share)
+    rows.append(
+        Row(
+            "second term, 500 x 48: >= 95% of unchanged requests kept (room still open)",
+            f"{min(kept_500):.1f}-{max(kept_500):.1f}% ({min(kept_500_all):.1f}-{max(kept_500_all):.1f}% counting "
+            f"the 2 closed rooms), {len(kept_500)} runs",
+            min(kept_500) >= 95,
+        )
+    )
+    rows.append(
+        Row(
+            "second term, 500 x 48: spread <= 3 points over seeds and repeats",
+            f"{max(kept_500) - min(kept_500):.1f} points",
+            max(kept_500) - min(kept_500) <= 3,
+        )
+    )
+
+    # 1,500 x 60: model build, gap at 60 s, stability.
+    say("1,500 x 60 build")
+    big = generate(1500, 60, 1)
+    started = time.monotonic()
+    candidates = build_candidates(big)
+    listed = time.monotonic() - started
+    started = time.monotonic()
+    build_model(big, candidates=candidates)
+    built = time.monotonic() - started
+    rows.append(
+        Row(
+            "model build, 1,500 x 60: under 1.5 s",
+            f"{built:.2f} s (plus {listed:.2f} s listing {len(candidates.items):,} candidates)",
+            built < 1.5,
+        )
+    )
+    say("1,500 x 60 progress")
+    silence = progress_silence(big, 5)
+    rows.append(
+        Row(
+            "progress from the start: first report within 0.2 s, no silence over 2 s before the search",
+            f"first after {silence['first']:.3f} s, longest silence {silence['longest_silence']:.2f} s",
+            silence["first"] < 0.2 and silence["longest_silence"] < 2,
+        )
+    )
+    say("1,500 x 60 stop")
+    latencies = {
+        "while listing candidates": stop_latency(big, lambda p: p.phase is Phase.CANDIDATES),
+        "while building the model": stop_latency(big, lambda p: p.phase is Phase.MODEL and "double" in p.detail),
+        "as the search starts": stop_latency(big, lambda p: p.phase is Phase.SEARCH and p.stage == 1),
+        "8 s into the run": stop_latency(big, None, after=8.0),
+    }
+    worst = max(v["latency"] for v in latencies.values() if v["latency"] is not None)
+    violations += sum(v["violations"] for v in latencies.values())
+    rows.append(
+        Row(
+            "stop honoured within 200 ms at any point, 1,500 x 60",
+            "; ".join(f"{k} {1000 * v['latency']:.0f} ms" for k, v in latencies.items() if v["latency"] is not None),
+            worst < 0.2,
+        )
+    )
+    kept_1500: list[float] = []
+    kept_1500_all: list[float] = []
+    for seed in seeds:
+        say(f"1,500 x 60 seed {seed}")
+        problem = big if seed == 1 else generate(1500, 60, seed)
+        result, _ = _solve(problem, 60, workers)
+        violations += len(check(problem, result.placements))
+        if seed == 1:
+            rows.append(
+                Row(
+                    "1,500 x 60 within 2% of the honest bound at 60 s",
+                    f"at most {100 * result.gap:.2f}% from the best possible ({result.bound_source}); "
+                    f"{result.objective:.1f} of {result.best_bound:.1f}",
+                    result.gap <= 0.02,
+                )
+            )
+            say("1,500 x 60 LP bound")
+            lp = lp_bound(problem)
+            if lp is not None:
+                rows.append(
+                    Row(
+                        "1,500 x 60: distance to the LP relaxation bound (GLOP, bench only)",
+                        f"at most {100 * max(0.0, lp - result.objective) / lp:.2f}% (LP bound {lp:.1f})",
+                        None,
+                    )
+                )
+        nxt, changed = second_term(problem, result, seed)
+        for _ in range(repeats if seed == 1 else 1):
+            second, _ = _solve(nxt, 60, workers)
+            violations += len(check(nxt, second.placements))
+            open_share, all_share = kept_share(problem, result, nxt, changed, second)
+            kept_1500.append(open_share)
+            kept_1500_all.append(all_share)
+    rows.append(
+        Row(
+            "second term, 1,500 x 60: >= 90% of unchanged requests kept (room still open)",
+            f"{min(kept_1500):.1f}-{max(kept_1500):.1f}% ({min(kept_1500_all):.1f}-{max(kept_1500_all):.1f}% "
+            f"counting the 2 closed rooms), {len(kept_1500)} runs",
+            min(kept_1500) >= 90,
+        )
+    )
+    rows.append(
+        Row(
+            "second term, 1,500 x 60: spread <= 3 points",
+            f"{max(kept_1500) - min(kept_1500):.1f} points over {len(kept_1500)} runs",
+            max(kept_1500) - min(kept_1500) <= 3,
+        )
+    )
+
+    # Contested borough.
+    say("contested 800 x 36")
+    fight = contested(800, 36, 1, 60, workers)
+    figures["contested"] = fight
+    violations += fight["violations"]
+    rows.append(
+        Row(
+            "contested 800 x 36, 60 s: >= 1.15x first-come-first-served",
+            f"{fight['ratio_vs_fcfs']}x ({fight['solver']} vs {fight['first_come_first_served']})",
+            fight["ratio_vs_fcfs"] >= 1.15,
+        )
+    )
+    rows.append(
+        Row(
+            "contested 800 x 36, 60 s: >= 1.10x the better greedy",
+            f"{fight['ratio_vs_better_greedy']}x (most-constrained-first {fight['most_constrained_first']})",
+            fight["ratio_vs_better_greedy"] >= 1.10,
+        )
+    )
+    rows.append(Row("hard-rule violations in every run (independent checker)", str(violations), violations == 0))
+
+    figures["kept_500"] = kept_500
+    figures["kept_1500"] = kept_1500
+    if as_json:
+        json.dump({"rows": [r.__dict__ for r in rows], "figures": figures}, sys.stdout, indent=2)
+        print()
+    else:
+        print_rows(rows)
+    return 0
+
+
+def print_rows(rows: list[Row]) -> None:
+    width = max(len(r.target) for r in rows)
+    measured = max(len(r.measured) for r in rows)
+    print(f"| {'target':<{width}} | {'measured':<{measured}} | met |")
+    print(f"|{'-' * (width + 2)}|{'-' * (measured + 2)}|-----|")
+    for r in rows:
+        met = "n/a" if r.met is None else "yes" if r.met else "NO"
+        print(f"| {r.target:<{width}} | {r.measured:<{measured}} | {met:<3} |")

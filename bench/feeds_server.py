@@ -1,0 +1,282 @@
+"""Feed server benchmark (not part of the test suite): latency under load, and with 1,000 idle sockets.
+
+Usage::
+
+    python -m bench.feeds_server [--clients 50] [--requests 200] [--idle 1000] [--processes 5] [--json]
+
+Loads the demo borough into a temporary SQLite database, publishes its feeds into a temporary folder and
+starts `hubsched feeds serve` on 127.0.0.1 (only loopback: the benchmark never talks to another host) in
+its own process, with its access log written to a file as in production. Then:
+
+1. Load: `--clients` clients (threads spread over `--processes` processes, so the client side is not
+   one GIL) each make `--requests` requests, each on a new connection as calendar apps poll: borough,
+   hub, room and organisation feeds, one in five conditional (If-None-Match, answered 304). Reports
+   p50 / p99 / max latency and errors (anything but 200 or 304, or no answer). Target: p99 < 100 ms,
+   no errors.
+2. Idle: opens `--idle` connections that send nothing, checks they were all accepted or queued, runs
+   the load again with a quarter of the requests, and reports its latency, the server's threads and
+   resident memory, and how many idle sockets the server still held afterwards. Target: the idle
+   sockets neither exhaust the server nor slow the active clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HOST = "127.0.0.1"  # loopback only, always
+
+
+def _raise_open_files_limit(wanted: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def _hubsched() -> list[str]:
+    script = Path(sys.executable).parent / "hubsched"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from desktop_app.launcher import main; sys.exit(main())"]
+
+
+def prepare(folder: Path) -> tuple[str, list[str]]:
+    """Demo borough -> published folder; returns the database URL and the feeds' paths."""
+    from models import db
+    from resources import locate
+    from scheduler.feeds.publish import publish
+    from scheduler.feeds.service import FeedService
+    from scheduler.services.demo import DemoService, read_demo_file
+
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    sessions = db.make_session_factory(engine)
+    DemoService(sessions).load(read_demo_file(locate("demo/borough.yaml")))
+    feeds = FeedService(sessions).build_all()
+    publish(feeds, folder / "public")
+    engine.dispose()
+    return url, ["/" + feed.spec.path for feed in feeds]
+
+
+def start_server(url: str, folder: Path, log: Path, threads: int | None = None) -> tuple[subprocess.Popen[str], int]:
+    command = [*_hubsched(), "--db", url, "feeds", "serve", str(folder / "public"), "--host", HOST, "--port", "0"]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
+    line = server.stdout.readline() if server.stdout else ""
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if found is None:
+        server.kill()
+        raise SystemExit(f"the server did not start: {line!r}; see {log}")
+    return server, int(found.group(1))
+
+
+def _one(port: int, path: str, etag: str | None) -> tuple[float, int]:
+    """(seconds, status) of one request on a new connection; status 0 when there was no answer."""
+    began = time.perf_counter()
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"If-None-Match": etag} if etag else {})
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    except (OSError, http.client.HTTPException):
+        status = 0
+    finally:
+        connection.close()
+    return time.perf_counter() - began, status
+
+
+def _client_process(job: tuple[int, list[str], dict[str, str], int, int, int]) -> list[tuple[float, int]]:
+    port, paths, etags, threads, requests, seed = job
+    results: list[tuple[float, int]] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        chooser = random.Random(seed * 1000 + number)
+        mine = []
+        for _ in range(requests):
+            path = chooser.choice(paths)
+            conditional = etags.get(path) if chooser.random() < 0.2 else None
+            mine.append(_one(port, path, conditional))
+        with lock:
+            results.extend(mine)
+
+    workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+def load(port: int, paths: list[str], etags: dict[str, str], clients: int, requests: int, processes: int) -> dict:
+    processes = max(1, min(processes, clients))
+    shares = [clients // processes + (1 if n < clients % processes else 0) for n in range(processes)]
+    jobs = [(port, paths, etags, share, requests, seed) for seed, share in enumerate(shares, start=1) if share]
+    began = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        results = [item for part in pool.map(_client_process, jobs) for item in part]
+    elapsed = time.perf_counter() - began
+    latencies = sorted(seconds for seconds, _ in results)
+    errors = sum(1 for _, status in results if status not in (200, 304))
+    return {
+        "clients": clients,
+        "requests": len(results),
+        "seconds": round(elapsed, 2),
+        "per_second": round(len(results) / elapsed),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "errors": errors,
+        "not_modified": sum(1 for _, status in results if status == 304),
+    }
+
+
+def _etags(port: int, paths: list[str]) -> dict[str, str]:
+    tags = {}
+    for path in paths:
+        connection = http.client.HTTPConnection(HOST, port, timeout=10)
+        connection.request("HEAD", path)
+        response = connection.getresponse()
+        response.read()
+        tags[path] = response.getheader("ETag") or ""
+        connection.close()
+    return tags
+
+
+def _server_figures(pid: int) -> dict[str, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    figures = {}
+    for key, name in (("Threads", "threads"), ("VmRSS", "rss_kb")):
+        found = re.search(rf"^{key}:\s+(\d+)", status, re.MULTILINE)
+        if found:
+            figures[name] = int(found.group(1))
+    figures["open_files"] = len(os.listdir(f"/proc/{pid}/fd"))
+    return figures
+
+
+def _still_open(connection: socket.socket) -> bool:
+    connection.setblocking(False)
+    try:
+        return connection.recv(1) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def idle_phase(server: subprocess.Popen[str], port: int, paths: list[str], etags: dict[str, str], args) -> dict:
+    # A quarter of the requests, so that the load ends well within the idle timeout (30 s); the same
+    # load without idle connections first, for comparison.
+    requests = max(1, args.requests // 4)
+    baseline = load(port, paths, etags, args.clients, requests, args.processes)
+    idle: list[socket.socket] = []
+    refused = 0
+    for _ in range(args.idle):
+        try:
+            idle.append(socket.create_connection((HOST, port), timeout=10))
+        except OSError:
+            refused += 1
+    time.sleep(1)  # let the server accept them all
+    with_idle = _server_figures(server.pid)
+    active = load(port, paths, etags, args.clients, requests, args.processes)
+    held = sum(1 for connection in idle if _still_open(connection))
+    for connection in idle:
+        connection.close()
+    return {
+        "idle_opened": len(idle),
+        "idle_refused": refused,
+        "server_with_idle": with_idle,
+        "active_without_idle": baseline,
+        "active_while_idle": active,
+        "idle_still_open_after": held,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=200, help="requests per client")
+    parser.add_argument("--idle", type=int, default=1000, help="idle connections in the second phase")
+    parser.add_argument("--processes", type=int, default=5, help="client processes")
+    parser.add_argument("--threads", type=int, help="the server's request threads (default: serve's own)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    _raise_open_files_limit(args.idle + 1024)
+    folder = Path(tempfile.mkdtemp(prefix="hubsched-bench-feeds-"))
+    log = folder / "access.log"
+    server = None
+    try:
+        url, paths = prepare(folder)
+        server, port = start_server(url, folder, log, args.threads)
+        etags = _etags(port, paths)
+        report: dict = {"feeds": len(paths), "server_idle": _server_figures(server.pid)}
+        report["load"] = load(port, paths, etags, args.clients, args.requests, args.processes)
+        report["server_after_load"] = _server_figures(server.pid)
+        report["idle"] = idle_phase(server, port, paths, etags, args)
+        text = log.read_text(errors="replace")
+        report["log_lines"] = text.count("\n")
+        report["log_tracebacks"] = text.count("Traceback")
+        report["log_tokens_in_clear"] = sum(1 for p in paths if p.startswith("/org/") and p[5:-4] in text)
+    finally:
+        if server is not None:
+            server.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    first, idle = report["load"], report["idle"]
+    active = idle["active_while_idle"]
+    print(f"{report['feeds']} feeds of the demo borough, served by `hubsched feeds serve` on {HOST}")
+    print(
+        f"load: {first['clients']} clients x {args.requests} requests = {first['requests']} in {first['seconds']} s "
+        f"({first['per_second']}/s): p50 {first['p50_ms']} ms, p99 {first['p99_ms']} ms, max {first['max_ms']} ms, "
+        f"{first['errors']} errors ({first['not_modified']} answered 304)"
+    )
+    print(f"server after load: {report['server_after_load']}")
+    print(
+        f"idle: {idle['idle_opened']} idle connections opened ({idle['idle_refused']} refused); server "
+        f"{idle['server_with_idle']}"
+    )
+    base = idle["active_without_idle"]
+    print(
+        f"  before: {base['clients']} clients x {max(1, args.requests // 4)} requests, no idle connections: "
+        f"p50 {base['p50_ms']} ms, p99 {base['p99_ms']} ms, max {base['max_ms']} ms, {base['errors']} errors"
+    )
+    print(
+        f"  meanwhile {active['clients']} clients x {max(1, args.requests // 4)} requests: p50 {active['p50_ms']} ms, "
+        f"p99 {active['p99_ms']} ms, max {active['max_ms']} ms, {active['errors']} errors; "
+        f"{idle['idle_still_open_after']} idle connections still open afterwards"
+    )
+    print(
+        f"log: {report['log_lines']} lines, {report['log_tracebacks']} tracebacks, "
+        f"{report['log_tokens_in_clear']} tokens in clear"
+    )
+    target = first["p99_ms"] < 100 and first["errors"] == 0 and active["errors"] == 0 and idle["idle_refused"] == 0
+    print("targets met" if target else "TARGETS NOT MET")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
