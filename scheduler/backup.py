@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Engine, Table, Time, func, insert, inspect, select, text
+from sqlalchemy import Date, DateTime, Engine, MetaData, Table, Time, func, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
@@ -142,8 +142,7 @@ def backup(engine: Engine, path: Path) -> Path:
             partial.unlink()
             target = db.make_engine(f"sqlite:///{partial}")
             try:
-                db.upgrade(target)
-                _copy_rows(engine, target)
+                _copy_as_stored(engine, target)
             finally:
                 target.dispose()
         os.replace(partial, path)
@@ -168,12 +167,25 @@ def _sqlite_online_backup(engine: Engine, target: Path) -> None:
         source.close()
 
 
+def _tables_as_stored(connection: Any) -> list[Table]:
+    """The database's own tables, read from the database, parents first.
+
+    An automatic backup is made *before* an upgrade, so the schema may be older than this version's
+    models: its columns are read from the database itself, never assumed from the current models.
+    """
+    present = set(inspect(connection).get_table_names())
+    stored = MetaData()
+    stored.reflect(bind=connection, only=[t.name for t in Base.metadata.sorted_tables if t.name in present])
+    order = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
+    return sorted(stored.tables.values(), key=lambda t: order[t.name])
+
+
 def _export_jsonl(engine: Engine, target: Path) -> None:
     # REPEATABLE READ on PostgreSQL: every table read from one snapshot while others keep writing.
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as connection, connection.begin():
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        tables = Base.metadata.sorted_tables
+        tables = _tables_as_stored(connection)
         counts = {t.name: connection.scalar(select(func.count()).select_from(t)) for t in tables}
         with target.open("w", encoding="utf-8") as out:
             header = {
@@ -192,6 +204,27 @@ def _export_jsonl(engine: Engine, target: Path) -> None:
             out.write(json.dumps({"end": True, "rows": total}) + "\n")
             out.flush()
             os.fsync(out.fileno())
+
+
+def _naive_utc(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _copy_as_stored(source: Engine, target: Engine) -> None:
+    """Copy a database, at whatever schema it is, into a new SQLite database at the same schema."""
+    with source.connect() as reader:
+        revision = reader.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        db.upgrade(target, revision)
+        tables = _tables_as_stored(reader)
+        with target.begin() as writer:
+            stored = MetaData()
+            for table in tables:
+                into = Table(table.name, stored, autoload_with=writer)
+                rows = [{k: _naive_utc(v) for k, v in row.items()} for row in reader.execute(select(table)).mappings()]
+                for start in range(0, len(rows), _CHUNK):
+                    writer.execute(insert(into), rows[start : start + _CHUNK])
 
 
 def _copy_rows(source: Engine, target: Engine, *, replace: bool = False) -> None:
@@ -323,7 +356,8 @@ def _stage_jsonl(path: Path, engine: Engine) -> str:
         db.check_revision(schema)
         db.upgrade(engine, schema)  # the staging database at the backup's own schema
         tables = {t.name: t for t in Base.metadata.sorted_tables}
-        reflected = {name: Table(name, Base.metadata.__class__(), autoload_with=engine) for name in tables}
+        staged, present = MetaData(), set(inspect(engine).get_table_names())
+        reflected = {name: Table(name, staged, autoload_with=engine) for name in tables if name in present}
         counts: dict[str, int] = {}
         total, ended = 0, False
         with engine.begin() as connection:
