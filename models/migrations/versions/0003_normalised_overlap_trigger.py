@@ -7,7 +7,7 @@ either spelling (and converts an offset to UTC), so the comparison is between in
 exclusion constraint compares timestamptz values already and is unchanged.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0005 (re-chained on the merge branch; 0002 on issue-11)
 Create Date: 2026-11-29 12:40:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"  # re-chained after main's 0005 on this merge branch
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
