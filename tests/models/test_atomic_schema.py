@@ -44,7 +44,8 @@ def _statements_of_first_creation(db_url: str) -> int:
 
 
 @pytest.mark.parametrize("fraction", [0.05, 0.3, 0.6, 1.0])
-def test_an_interrupted_first_creation_leaves_no_table(db_url: str, fraction: float, tmp_path) -> None:
+def test_an_interrupted_first_creation_leaves_no_table(empty_db_url: str, fraction: float, tmp_path) -> None:
+    db_url = empty_db_url
     probe = f"sqlite:///{tmp_path / 'probe.sqlite3'}" if db_url.startswith("sqlite") else None
     total = _statements_of_first_creation(probe) if probe else 30
     engine = db.make_engine(db_url)
@@ -69,7 +70,8 @@ def _half_made_by_an_older_version(engine: Engine) -> None:
         connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
 
 
-def test_a_half_made_empty_database_is_repaired(db_url: str) -> None:
+def test_a_half_made_empty_database_is_repaired(empty_db_url: str) -> None:
+    db_url = empty_db_url
     engine = db.make_engine(db_url)
     _half_made_by_an_older_version(engine)
     repaired = db.upgrade(engine)
@@ -79,7 +81,8 @@ def test_a_half_made_empty_database_is_repaired(db_url: str) -> None:
     engine.dispose()
 
 
-def test_a_half_made_database_holding_rows_is_refused_unchanged(db_url: str) -> None:
+def test_a_half_made_database_holding_rows_is_refused_unchanged(empty_db_url: str) -> None:
+    db_url = empty_db_url
     engine = db.make_engine(db_url)
     _half_made_by_an_older_version(engine)
     with engine.begin() as connection:

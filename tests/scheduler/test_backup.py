@@ -162,7 +162,8 @@ def _older_database_with_a_hub(url: str) -> Engine:
     return engine
 
 
-def test_a_backup_from_an_older_schema_is_upgraded_on_restore(db_url: str, tmp_path: Path) -> None:
+def test_a_backup_from_an_older_schema_is_upgraded_on_restore(empty_db_url: str, tmp_path: Path) -> None:
+    db_url = empty_db_url
     older = _older_database_with_a_hub(db_url)
     for suffix in (".jsonl", ".sqlite3"):
         saved = backups.backup(older, tmp_path / f"older{suffix}")
@@ -234,7 +235,8 @@ def test_backup_and_restore_commands(sqlite_url: str, tmp_path: Path, capsys, mo
     assert capsys.readouterr().err.strip() == f"hubsched: error: no backup file {tmp_path / 'missing.jsonl'}"
 
 
-def test_an_older_database_is_backed_up_before_it_is_upgraded(db_url: str, tmp_path: Path, monkeypatch) -> None:
+def test_an_older_database_is_backed_up_before_it_is_upgraded(empty_db_url: str, tmp_path: Path, monkeypatch) -> None:
+    db_url = empty_db_url
     monkeypatch.setenv(backups.BACKUP_DIR_VAR, str(tmp_path / "auto"))
     engine = _older_database_with_a_hub(db_url)
     assert cli.main(["--db", db_url, "hubs"]) == 0
