@@ -13,16 +13,17 @@ from models import db
 from resources import locate
 from scheduler import backup as backups
 from scheduler import cli
+from scheduler.bootstrap import bootstrap
 from scheduler.errors import BackupError
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.demo import DemoService, read_demo_file
+from scheduler.services.demo import read_demo_file
 from tests.conftest import new_pg_database
 
 
 def _demo(url: str) -> Engine:
     engine = db.make_engine(url)
     db.upgrade(engine)
-    DemoService(db.make_session_factory(engine), "Tester").load(read_demo_file(locate("demo/borough.yaml")))
+    bootstrap(db.make_session_factory(engine), "Tester").demo.load(read_demo_file(locate("demo/borough.yaml")))
     return engine
 
 
