@@ -19,7 +19,7 @@ from desktop_app.main_window import MainWindow
 from desktop_app.services import AppServices, connect
 from desktop_app.settings import AppSettings
 from models import db
-from scheduler.errors import HubSchedError
+from scheduler.errors import HubSchedError, NewerSchema
 from scheduler.services.directory import DirectoryService
 
 
@@ -58,6 +58,10 @@ def run(url: str, operator: str) -> int:
 
     try:
         services: AppServices = open_url(choose_url(url, settings))
+    except NewerSchema as exc:
+        # Nothing was written: the check runs before any migration, backup or demo load.
+        QMessageBox.critical(None, app.translate("app", "Hub Scheduler"), str(exc))
+        return 2
     except HubSchedError as exc:
         if str(exc) == CANCELLED:
             return 2

@@ -13,8 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
+from scheduler.backup import BackupPolicy
 from scheduler.bootstrap import Services, bootstrap
-from scheduler.errors import DatabaseUnavailable, HubSchedError
+from scheduler.database import describe_database_error, open_database
+from scheduler.errors import HubSchedError
 from scheduler.services.booking import BookingService
 from scheduler.services.calendar import CalendarQueries
 from scheduler.services.directory import DirectoryService
@@ -39,41 +41,44 @@ class AppServices:
         self.engine.dispose()
 
 
+_OPENING = "cannot open the database at {url}"
+
+
 def connect(
     url: str,
     operator: str,
     first_start: Callable[[BoroughSetup], object] | None = None,
     *,
     timeout: float | None = None,
+    backups: BackupPolicy | None = None,
 ) -> AppServices:
     """Open (create or upgrade) the database at `url`; raises DatabaseUnavailable with a clear message.
 
-    On a new database `first_start` decides between the demo and an empty borough of one's own
-    (desktop_app.first_start asks); without it the demo is loaded, as before. `timeout`: seconds to wait
-    for a database server to answer (None: the driver's own default).
+    A database from a newer Hub Scheduler raises NewerSchema (a DatabaseUnavailable) before anything is
+    written; an older one is backed up, then upgraded in one transaction; the first start of the day
+    makes the daily backup (see scheduler.database). On a new database `first_start` decides between the
+    demo and an empty borough of one's own (desktop_app.first_start asks); without it the demo is loaded.
+    `timeout`: seconds to wait for a database server to answer (None: the driver's own default).
     """
+    database = open_database(
+        url,
+        backups=backups if backups is not None else BackupPolicy.from_environment(),
+        opening=_OPENING,
+        connect_timeout=timeout,
+    )
+    engine, sessions = database.engine, database.sessions
     try:
-        engine = db.make_engine(url, connect_timeout=timeout)
-        if not db.is_current(engine):
-            db.upgrade(engine)
-        sessions = db.make_session_factory(engine)
         wired = bootstrap(sessions, operator)
         if wired.setup.needs_choice():
             if first_start is None:
                 wired.setup.load_demo()
             else:
                 first_start(wired.setup)
-    except db.DatabaseUrlError as exc:
-        raise DatabaseUnavailable(str(exc)) from None
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        if "timeout" in reason.lower() or "timed out" in reason.lower():
-            raise DatabaseUnavailable(
-                f"the database server at {db.display_url(url)} did not answer within {timeout or 0:g} seconds; "
-                "check that it is running and reachable, or choose another database in the settings"
-            ) from None
-        raise DatabaseUnavailable(f"cannot open the database at {db.display_url(url)}: {reason}") from None
+    except (SQLAlchemyError, db.SchemaError) as exc:
+        engine.dispose()
+        raise describe_database_error(exc, url, opening=_OPENING) from None
     except HubSchedError:
+        engine.dispose()
         raise
     return AppServices(
         url=url,

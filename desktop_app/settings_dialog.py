@@ -8,6 +8,7 @@ window switches to the new services only after a successful test.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.prompts import Prompts
 from desktop_app.services import AppServices
 from desktop_app.settings import TimeGrid
+from models import db
 from scheduler.errors import HubSchedError
 
 
@@ -38,10 +41,12 @@ class SettingsDialog(QDialog):
         default_hub: str,
         connect: Callable[[str], AppServices],
         parent: QWidget | None = None,
+        confirm_new_file: Callable[[Path], bool] | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
         self._connect = connect
+        self._confirm_new_file = confirm_new_file or self._ask_new_file
         self._original_url = url
         self.connected: AppServices | None = None
         self.url = QLineEdit(url, self)
@@ -104,6 +109,10 @@ class SettingsDialog(QDialog):
         if self.connected is not None:
             self.connected.close()
             self.connected = None
+        path = db.sqlite_path(self.url.text().strip())
+        if path is not None and not path.exists() and path.parent.is_dir() and not self._confirm_new_file(path):
+            self.status.setText(self.tr("Not connected: no new database file was created."))
+            return False
         try:
             self.connected = self._connect(self.url.text().strip())
         except HubSchedError as exc:
@@ -112,6 +121,12 @@ class SettingsDialog(QDialog):
         hubs = len(self.connected.directory.hubs())
         self.status.setText(self.tr("Connected: %n hub(s).", "", hubs))
         return True
+
+    def _ask_new_file(self, path: Path) -> bool:
+        # The window's Prompts when it has them (so tests script the answer), the real dialog otherwise.
+        prompts = getattr(self.parent(), "prompts", None) or Prompts()
+        question = self.tr("There is no database file at %1. Create a new one there (with the demo borough)?")
+        return prompts.confirm(self, self.tr("New database"), question.replace("%1", str(path)))
 
     def grid(self) -> TimeGrid:
         return TimeGrid(

@@ -19,11 +19,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
 from models.types import Frequency, Visibility
 from resources import locate
+from scheduler import backup as backups
+from scheduler import validation
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
 from scheduler.commands import attendance as attendance_commands
@@ -32,7 +34,8 @@ from scheduler.commands import outbox as outbox_commands
 from scheduler.commands import reference as reference_commands
 from scheduler.commands import report as report_commands
 from scheduler.commands import spreadsheets as spreadsheet_commands
-from scheduler.errors import DatabaseUnavailable, HubSchedError, InvalidInput
+from scheduler.database import describe_database_error
+from scheduler.errors import HubSchedError, InvalidInput, ValidationError
 from scheduler.feeds import commands as feed_commands
 from scheduler.services.booking import NewBooking
 from scheduler.services.demo import read_demo_file
@@ -63,17 +66,35 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+        return validation.parse_date("date", text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _time(text: str) -> time:
     try:
-        parsed = time.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time (use HH:MM)") from None
-    return parsed
+        return validation.parse_local_time("time", text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _file(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the file name is empty")
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file name")
+    return Path(text)
+
+
+def _confirm(question: str, yes: bool) -> None:
+    """Go on only with --yes or a typed 'yes' at a terminal; otherwise refuse, changing nothing."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{question} Add --yes to confirm (nothing was changed)")
+    answer = input(f"{question} Type 'yes' to go on: ").strip().lower()
+    if answer not in {"y", "yes"}:
+        raise InvalidInput("not confirmed; nothing was changed")
 
 
 def _positive(text: str) -> int:
@@ -101,7 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = commands.add_parser("demo", help="load the demo borough into an empty database")
-    demo.add_argument("--reset", action="store_true", help="delete everything first, then load the demo")
+    demo.add_argument(
+        "--reset", action="store_true", help="delete everything first (after an automatic backup), then load the demo"
+    )
+    demo.add_argument("--yes", action="store_true", help="with --reset: do not ask for confirmation")
+
+    save = commands.add_parser("backup", help="write a backup of the whole database to FILE")
+    save.add_argument(
+        "file", type=_file, metavar="FILE", help="an SQLite file, or a portable export when FILE ends in .jsonl"
+    )
+    load = commands.add_parser("restore", help="replace the whole database by a backup (after backing it up)")
+    load.add_argument("file", type=_file, metavar="FILE", help="a backup made by `hubsched backup`")
+    load.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     database = commands.add_parser("db", help="database maintenance")
     db_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
@@ -145,13 +177,26 @@ def _fail(message: str) -> int:
 
 
 def _run(args: argparse.Namespace, context: CommandContext) -> int:
+    if args.command == "restore":
+        return _restore(args, context)
+    context.ready()
     if args.command == "db":
-        db.upgrade(context.engine)
         print(f"database {db.display_url(context.url)} is at schema revision {db.current_revision(context.engine)}")
         return 0
-    context.ready()
+    if args.command == "backup":
+        made = backups.backup(context.engine, args.file)
+        print(f"backed up {db.display_url(context.url)} to {made}")
+        return 0
     if args.command == "demo":
-        summary = context.services.demo.load(read_demo_file(locate("demo/borough.yaml")), reset=args.reset)
+        data = read_demo_file(locate("demo/borough.yaml"))
+        if args.reset and backups.has_data(context.engine):
+            _confirm(
+                f"This deletes everything in {db.display_url(context.url)}, bookings and audit log included.", args.yes
+            )
+            made = context.backups.before(context.engine, context.url, "before-reset")
+            if made is not None:
+                print(f"backed up the database first to {made}")
+        summary = context.services.demo.load(data, reset=args.reset)
         print(
             f"loaded the demo borough: {summary.hubs} hubs, {summary.rooms} rooms, "
             f"{summary.organisations} organisations, {summary.series} series ({summary.sessions} sessions), "
@@ -166,6 +211,25 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
         if args.command in group.NAMES:
             return group.run(args, context)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _restore(args: argparse.Namespace, context: CommandContext) -> int:
+    verified = backups.verify(args.file)  # before anything is touched, even the schema
+    try:
+        _confirm(
+            f"This replaces everything in {db.display_url(context.url)} by the backup {args.file} "
+            f"(schema {verified.schema}, {verified.rows} rows).",
+            args.yes,
+        )
+    finally:
+        verified.close()
+    context.ready()
+    made = context.backups.before(context.engine, context.url, "before-restore")
+    if made is not None:
+        print(f"backed up the database first to {made}")
+    restored = backups.restore(context.engine, args.file)
+    print(f"restored {db.display_url(context.url)} from {args.file}: {restored.rows} rows")
+    return 0
 
 
 def _occurrences(args: argparse.Namespace, context: CommandContext) -> int:
@@ -194,6 +258,13 @@ def _occurrences(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _book(args: argparse.Namespace, context: CommandContext) -> int:
+    title = validation.clean_title("--title", args.title)
+    public_title = validation.clean_title("--public-title", args.public_title, required=False)
+    window = validation.BookingWindow.from_environment()
+    today = date.today()
+    window.check("--date", args.first, today)
+    if args.until is not None:
+        window.check("--until", args.until, today)
     directory = DirectoryService(context.sessions)
     room_id = directory.room_id(args.hub, args.room)
     organisation_id = directory.organisation_id(args.org)
@@ -209,8 +280,8 @@ def _book(args: argparse.Namespace, context: CommandContext) -> int:
     booking = NewBooking(
         room_id=room_id,
         organisation_id=organisation_id,
-        title=args.title,
-        public_title=args.public_title,
+        title=title,
+        public_title=public_title,
         visibility=Visibility(args.visibility),
         hide_location=args.hide_location,
         first_date=args.first,
@@ -251,7 +322,11 @@ def main(
     """Run the command line; returns the exit status (0 ok, 2 a user mistake)."""
     args = build_parser().parse_args(argv)
     operator = args.operator or os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
-    url = db.resolve_url(args.db)
+    try:
+        operator = validation.clean_text("--operator", operator, max_length=120, required=True)
+        url = db.resolve_url(args.db)
+    except (ValidationError, db.DatabaseUrlError) as exc:
+        return _fail(str(exc))
     if args.command is None:
         if launch_gui is None:
             return _fail("the desktop app is not available from this entry point; give a command")
@@ -260,15 +335,14 @@ def main(
     try:
         context = CommandContext(url, operator)
         context.pdf_renderer = pdf_renderer
-        return _run(args, context)
+        try:
+            return _run(args, context)
+        finally:
+            context.engine.dispose()
     except HubSchedError as exc:
         return _fail(str(exc))
-    except db.DatabaseUrlError as exc:
-        return _fail(str(exc))
-    except OperationalError as exc:
-        return _fail(str(DatabaseUnavailable(f"cannot open database {db.display_url(url)}: {_first_line(exc)}")))
-    except DBAPIError as exc:
-        return _fail(f"the database refused the change: {_first_line(exc)}")
+    except (db.DatabaseUrlError, db.SchemaError, SQLAlchemyError) as exc:
+        return _fail(str(describe_database_error(exc, url)))
     except BrokenPipeError:
         # The reader went away (`hubsched feeds list | head`): stop quietly, as Unix tools do. Point stdout
         # at /dev/null so the interpreter's final flush does not raise again.
@@ -277,10 +351,6 @@ def main(
     finally:
         if context is not None:
             context.engine.dispose()  # close pooled connections now, not whenever they are collected
-
-
-def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
 
 
 if __name__ == "__main__":

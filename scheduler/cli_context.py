@@ -17,7 +17,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
+from scheduler.backup import BackupPolicy
 from scheduler.bootstrap import Services, bootstrap
+from scheduler.database import Database, describe_database_error
+from scheduler.database import ready as ready_database
+from scheduler.errors import DatabaseUnavailable
 
 
 class CommandContext:
@@ -26,11 +30,16 @@ class CommandContext:
     # Writes a term report as PDF (report, path); given by the entry point, as it needs Qt (see launcher.py).
     pdf_renderer: Callable[[Any, Path], None] | None = None
 
-    def __init__(self, url: str, operator: str):
+    def __init__(self, url: str, operator: str, backups: BackupPolicy | None = None):
         self.url = url
         self.operator = operator
-        self.engine: Engine = db.make_engine(url)
+        self.backups = backups if backups is not None else BackupPolicy.from_environment()
+        try:
+            self.engine: Engine = db.make_engine(url)
+        except db.DatabaseUrlError as exc:
+            raise DatabaseUnavailable(str(exc)) from None
         self.sessions: sessionmaker[Session] = db.make_session_factory(self.engine)
+        self.database = Database(url, self.engine, self.sessions, self.backups)
         self._services: Services | None = None
 
     @property
@@ -41,9 +50,15 @@ class CommandContext:
         return self._services
 
     def ready(self) -> None:
-        """Create or upgrade the schema (idempotent), so every command works on a new database."""
-        if not db.is_current(self.engine):
-            db.upgrade(self.engine)
+        """Create or upgrade the schema (idempotent), so every command works on a new database.
+
+        A database from a newer version is refused before anything is written; an older one is backed up
+        before it is upgraded; the first command of the day makes the daily backup.
+        """
+        try:
+            ready_database(self.database)
+        except db.SchemaError as exc:
+            raise describe_database_error(exc, self.url) from None
 
 
 class CommandGroup(Protocol):

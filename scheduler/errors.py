@@ -82,3 +82,50 @@ class NeedsConfirmation(HubSchedError):
 
 class InUse(HubSchedError):
     """A record cannot be deleted because sessions, requests or rooms still refer to it."""
+
+
+class ValidationError(InvalidInput):
+    """One field's value breaks a domain rule (too long, control characters, out of range, has an offset).
+
+    `field` names the field (for a form to show the sentence next to it); `str(error)` is the sentence.
+    """
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+class NewerSchema(DatabaseUnavailable):
+    """The database was upgraded by a newer Hub Scheduler; this version neither reads nor writes it."""
+
+    def __init__(self, revision: str):
+        self.revision = revision
+        super().__init__(
+            f"This database was upgraded by a newer Hub Scheduler (schema {revision}); please upgrade Hub Scheduler"
+        )
+
+
+class ConcurrentSave(HubSchedError):
+    """A transient conflict (deadlock, serialization failure, locked database) outlasted every retry."""
+
+    MESSAGE = "Another manager was saving at the same moment; nothing was changed. Try again."
+
+    def __init__(self, message: str = MESSAGE):
+        super().__init__(message)
+
+
+class BackupError(HubSchedError):
+    """A backup cannot be written, or a file offered for restore is not a usable backup."""
+
+
+class DatabaseBusy(ConcurrentSave):
+    """An SQLite database stayed locked by another program's long write beyond every retry."""
+
+    MESSAGE = (
+        "The database is busy: another program has been writing to it for longer than we wait; "
+        "nothing was changed. Try again when it has finished."
+    )
+
+    def __init__(self, message: str = MESSAGE):
+        super().__init__(message)

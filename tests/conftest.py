@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports PySide6
+# Automatic backups made by session-wide fixtures go to a temporary folder, never the user's data folder.
+os.environ.setdefault("HUBSCHED_BACKUP_DIR", __import__("tempfile").mkdtemp(prefix="hubsched-test-backups-"))
 
 import itertools
 import shutil
@@ -29,6 +31,12 @@ settings.register_profile("hubsched", derandomize=True, print_blob=True)
 settings.load_profile("hubsched")
 
 _database_numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _backups_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Automatic backups (daily, before upgrades) go to a temporary folder, never the user's data folder."""
+    monkeypatch.setenv("HUBSCHED_BACKUP_DIR", str(tmp_path_factory.mktemp("backups")))
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +126,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return db.make_session_factory(engine)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A database with no schema at all (a new SQLite file, a new PostgreSQL database): first-start tests."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    return new_pg_database(request.getfixturevalue("pg_server"))

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.admin.menu import install_borough_actions
+from desktop_app.backup_actions import add_backup_actions
 from desktop_app.booking_dialog import BookingDialog, DetailsDialog, MoveDialog
 from desktop_app.calendar.details import details_html, parse_session_link, placeholder_html
 from desktop_app.calendar.legend import CalendarLegend
@@ -302,6 +303,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         file_menu = bar.addMenu(self.tr("&File"))
         self._action(self.tr("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences, file_menu)
         self._action(self.tr("&Reload"), self.reload, "F5", file_menu)
+        self.backup_actions = add_backup_actions(file_menu, self, lambda: self.services, self.prompts, self.reload)
         file_menu.addSeparator()
         self._action(self.tr("Print &day sheet for the hub…"), self.print_day_sheet, "Ctrl+P", file_menu)
         self._action(self.tr("Print d&oor sheet for the room…"), self.print_door_sheet, None, file_menu)

@@ -20,9 +20,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models.entities import Facility, Hub, Organisation, Request, RequestHub, RequestWindow, Team, Term
 from models.types import Frequency, RequestStatus, Visibility
-from scheduler.errors import InvalidRequest, NotFound, StaleEdit
+from scheduler import validation
+from scheduler.errors import InvalidRequest, NotFound, StaleEdit, ValidationError
 from scheduler.recurrence import WEEKDAY_NAMES
 from scheduler.services.common import audit, now_utc
+from scheduler.services.unit_of_work import RetryPolicy, run_in_transaction
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,18 @@ def request_row(request: Request) -> RequestRow:
 
 
 class RequestService:
-    def __init__(self, sessions: sessionmaker[Session], operator: str, *, clock: Callable[[], datetime] = now_utc):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        operator: str,
+        *,
+        clock: Callable[[], datetime] = now_utc,
+        retry: RetryPolicy | None = None,
+    ):
         self._sessions = sessions
         self._operator = operator
         self._clock = clock
+        self._retry = retry
 
     def list(self, term_id: int) -> list[RequestRow]:
         query = (
@@ -157,6 +167,17 @@ class RequestService:
             errors["organisation"] = "Choose an organisation."
         if not draft.title.strip():
             errors["title"] = "Give the request a title."
+        for name, value in (("title", draft.title), ("public_title", draft.public_title)):
+            try:
+                validation.clean_title(name.replace("_", " "), value, required=False)
+            except ValidationError as exc:
+                errors[name] = exc.message
+        for window in draft.windows:
+            for edge in (window.start, window.end):
+                try:
+                    validation.check_local_time("window", edge)
+                except ValidationError as exc:
+                    errors["windows"] = exc.message
         if draft.attendance < 1:
             errors["attendance"] = "Expected attendance must be at least 1."
         if draft.duration_min < 15:
@@ -231,7 +252,7 @@ class RequestService:
         return False
 
     def create(self, draft: RequestDraft) -> int:
-        with self._sessions.begin() as session:
+        def work(session: Session) -> int:
             errors = self._validate(session, draft)
             if errors:
                 raise InvalidRequest(errors)
@@ -251,52 +272,58 @@ class RequestService:
             )
             return request.id
 
+        return run_in_transaction(self._sessions, work, policy=self._retry)
+
     def update(self, request_id: int, expected_version: int, draft: RequestDraft) -> int:
+        def work(session: Session) -> int:
+            request = self._load(session, request_id, expected_version)
+            errors = self._validate(session, draft)
+            if errors:
+                raise InvalidRequest(errors)
+            before = request_row(request).__dict__
+            self._fill(session, request, draft)
+            if request.status is RequestStatus.UNMET:
+                request.status, request.status_reason = RequestStatus.PENDING, ""
+            session.flush()
+            audit(
+                session,
+                self._operator,
+                "edit-request",
+                "request",
+                request.id,
+                f"Edited request {request.title}",
+                before,
+                request_row(request).__dict__,
+                at=self._clock(),
+            )
+            return request.version
+
         try:
-            with self._sessions.begin() as session:
-                request = self._load(session, request_id, expected_version)
-                errors = self._validate(session, draft)
-                if errors:
-                    raise InvalidRequest(errors)
-                before = request_row(request).__dict__
-                self._fill(session, request, draft)
-                if request.status is RequestStatus.UNMET:
-                    request.status, request.status_reason = RequestStatus.PENDING, ""
-                session.flush()
-                audit(
-                    session,
-                    self._operator,
-                    "edit-request",
-                    "request",
-                    request.id,
-                    f"Edited request {request.title}",
-                    before,
-                    request_row(request).__dict__,
-                    at=self._clock(),
-                )
-                return request.version
+            return run_in_transaction(self._sessions, work, policy=self._retry)
         except StaleDataError:
             raise StaleEdit("this request was changed by someone else meanwhile; reload it and try again") from None
 
     def withdraw(self, request_id: int, expected_version: int) -> int:
+        def work(session: Session) -> int:
+            request = self._load(session, request_id, expected_version)
+            before = request_row(request).__dict__
+            request.status, request.status_reason = RequestStatus.WITHDRAWN, ""
+            session.flush()
+            audit(
+                session,
+                self._operator,
+                "withdraw-request",
+                "request",
+                request.id,
+                f"Withdrew request {request.title}",
+                before,
+                request_row(request).__dict__,
+                at=self._clock(),
+            )
+            return request.version
+
         try:
-            with self._sessions.begin() as session:
-                request = self._load(session, request_id, expected_version)
-                before = request_row(request).__dict__
-                request.status, request.status_reason = RequestStatus.WITHDRAWN, ""
-                session.flush()
-                audit(
-                    session,
-                    self._operator,
-                    "withdraw-request",
-                    "request",
-                    request.id,
-                    f"Withdrew request {request.title}",
-                    before,
-                    request_row(request).__dict__,
-                    at=self._clock(),
-                )
-                return request.version
+            return run_in_transaction(self._sessions, work, policy=self._retry)
         except StaleDataError:
             raise StaleEdit("this request was changed by someone else meanwhile; reload it and try again") from None
 

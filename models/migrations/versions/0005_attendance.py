@@ -5,7 +5,7 @@ What happened at each past session (took place / late cancel / no-show, a headco
 requested size or recorded attendance for room fit in that term's allocation.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-29 12:40:00
 """
 

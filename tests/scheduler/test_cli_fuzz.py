@@ -1,0 +1,199 @@
+"""Malformed values for the options of every command: exit 2, one line, no traceback, nothing changed.
+
+Hypothesis (seeded: derandomize=True) picks a command, one of its options and a malformed value for that
+option's kind, puts it into an otherwise valid command line, runs the CLI in-process and compares a full
+dump of the database before and after.
+
+Not fuzzed here (they belong to the feeds work of issue 11, fixed on another branch; add them to CASES
+once it is merged): `feeds publish DIRECTORY`, `feeds list --base-url`, `feeds reissue --dir`, and
+`feeds serve` (a valid value would start a server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import string
+from datetime import date, time, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models import db
+from scheduler import backup as backups
+from scheduler import cli
+from tests.builders import make_borough
+
+pytestmark = pytest.mark.slow
+
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//fuzz//EN\r\nBEGIN:VEVENT\r\nUID:fuzz-1\r\n"
+    "DTSTAMP:20261101T000000Z\r\nDTSTART:20270115T120000Z\r\nDTEND:20270115T130000Z\r\nSUMMARY:Fuzz\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def _not(parser):
+    def fails(text: str) -> bool:
+        try:
+            parser(text)
+        except (ValueError, TypeError):
+            return True
+        return False
+
+    return fails
+
+
+_noise = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20)
+_unreadable_dates = st.one_of(
+    _noise.filter(_not(date.fromisoformat)),
+    st.sampled_from(["2027-02-30", "2027-13-01", "27-01-15", "2027/01/15", "tomorrow", ""]),
+)
+_bad_dates = st.one_of(
+    _unreadable_dates,
+    st.dates(max_value=date(1899, 12, 31)).map(date.isoformat),
+    st.dates(min_value=date(3000, 1, 1)).map(date.isoformat),
+)
+_offsets = st.integers(min_value=-12 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+_bad_times = st.one_of(
+    _noise.filter(_not(time.fromisoformat)),
+    st.builds(lambda t, z: t.replace(tzinfo=z).isoformat(timespec="minutes"), st.times(), _offsets),
+    st.sampled_from(["24:00", "10:60", "noon", "10.30", "10:00Z", "-1:00", ""]),
+)
+_bad_positive = st.one_of(
+    st.integers(max_value=0).map(str),
+    _noise.filter(lambda t: not t.strip().lstrip("+").isdigit()),
+    st.sampled_from(["1.5", "1e3", "0x10", ""]),
+)
+_bad_int = _noise.filter(lambda t: not t.strip().lstrip("+-").isdigit())
+_control = st.sampled_from([chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32), 127]] + ["\u202e", "\u200b"])
+_bad_titles = st.one_of(
+    st.builds(lambda a, c, b: a + c + b, st.text(string.ascii_letters, max_size=10), _control, st.text(max_size=5)),
+    st.integers(min_value=161, max_value=5000).map(lambda n: "t" * n),
+    st.sampled_from(["", "   ", "\t"]),
+)
+_unknown_names = st.builds(lambda t: "Nowhere " + t, _noise)
+
+
+def _bad_choice(choices: list[str]):
+    return _noise.filter(lambda t: t not in choices)
+
+
+BOOK = {
+    "--hub": "Ilford Civic Hub",
+    "--room": "Main Hall",
+    "--org": "Ilford Food Pantry",
+    "--title": "Fuzz",
+    "--date": "2027-01-15",
+    "--start": "12:00",
+    "--duration": "60",
+}
+IMPORT = {"--hub": "Ilford Civic Hub", "--room": "Main Hall", "--org": "Ilford Food Pantry"}
+
+# (command words, valid options, option to spoil, malformed values)
+CASES = [
+    ([], {}, "--db", st.sampled_from(["", " ", "nonsense", "sqlite:////nonexistent-folder/x.db", "mysql://"])),
+    ([], {}, "--operator", st.one_of(_bad_titles.filter(lambda t: len(t) > 120 or not t.strip() or t != t), _control)),
+    (["occurrences"], {"--from": "2027-01-01", "--to": "2027-01-31"}, "--from", _bad_dates),
+    (["occurrences"], {"--from": "2027-01-01", "--to": "2027-01-31"}, "--to", _bad_dates),
+    (["occurrences"], {"--from": "2027-01-01", "--to": "2027-01-31"}, "--hub", _unknown_names),
+    (
+        ["occurrences"],
+        {"--from": "2027-01-01", "--to": "2027-01-31", "--hub": "Ilford Civic Hub"},
+        "--room",
+        _unknown_names,
+    ),
+    *[(["book"], BOOK, option, _unknown_names) for option in ("--hub", "--room", "--org")],
+    (["book"], BOOK, "--title", _bad_titles),
+    (["book"], BOOK, "--public-title", _bad_titles.filter(lambda t: t.strip() != "")),
+    (["book"], BOOK, "--visibility", _bad_choice(["public", "generic", "private"])),
+    (["book"], BOOK, "--date", _bad_dates),
+    (["book"], BOOK, "--start", _bad_times),
+    (["book"], {k: v for k, v in BOOK.items() if k != "--duration"}, "--end", _bad_times),
+    (["book"], BOOK, "--duration", _bad_positive),
+    (["book"], BOOK, "--repeat", _bad_choice(["weekly", "fortnightly", "monthly"])),
+    (["book"], {**BOOK, "--repeat": "weekly"}, "--until", _bad_dates),
+    (["book"], {**BOOK, "--repeat": "monthly"}, "--nth", _bad_choice(["1", "2", "3", "4", "-1"])),
+    (["book"], {**BOOK, "--repeat": "weekly"}, "--term", _unknown_names),
+    (["book"], BOOK, "--attendance", _bad_positive),
+    (["allocate"], {}, "--term", _unknown_names),
+    (["allocate"], {"--term": "Spring 2027"}, "--time-limit", _bad_positive),
+    (["allocate"], {"--term": "Spring 2027"}, "--explain", _bad_int),
+    (["feeds", "reissue"], {}, "--org", _unknown_names),
+    (["feeds", "import"], IMPORT, "--hub", _unknown_names),
+    (["feeds", "import"], IMPORT, "--room", _unknown_names),
+    (["feeds", "import"], IMPORT, "--org", _unknown_names),
+    # The import's own window limits are the feeds work's (issue 11 item 6): only unreadable dates here.
+    (["feeds", "import"], IMPORT, "--from", _unreadable_dates),
+    (["feeds", "import"], IMPORT, "--to", _unreadable_dates),
+    (["feeds", "import"], IMPORT, "--visibility", _bad_choice(["public", "generic", "private"])),
+    (["backup"], {}, "FILE", st.builds(lambda t: f"/nonexistent-folder/{t}.sqlite3", st.text(string.ascii_letters))),
+    (["restore", "--yes"], {}, "FILE", st.sampled_from(["", "missing.jsonl", "garbage.bin", "/"])),
+    (["feeds", "import"], IMPORT, "FILE", st.sampled_from(["", "missing.ics", "garbage.bin"])),
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("fuzz")
+    url = f"sqlite:///{folder / 'fuzz.sqlite3'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    make_borough(db.make_session_factory(engine))
+    engine.dispose()
+    (folder / "event.ics").write_text(ICS, encoding="utf-8")
+    (folder / "garbage.bin").write_bytes(bytes(range(256)))
+    return url, folder
+
+
+@st.composite
+def command_lines(draw) -> tuple[list[str], str]:
+    words, valid, option, values = draw(st.sampled_from(CASES))
+    value = draw(values)
+    argv = list(words)
+    for name, good in valid.items():
+        if name != option:
+            argv += [name, good]
+    if words[:2] == ["feeds", "import"] and option != "FILE":
+        argv.append("event.ics")
+    if option == "FILE":
+        argv.append(value)
+    elif words:
+        argv.append(f"{option}={value}")  # `=` so a value starting with '-' stays this option's value
+    else:
+        argv = [f"{option}={value}", "hubs"]
+    return argv, option
+
+
+@settings(
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(case=command_lines())
+def test_malformed_values_exit_2_with_one_line_and_change_nothing(world, case, monkeypatch) -> None:
+    url, folder = world
+    argv, option = case
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv(backups.DAILY_VAR, "0")
+    monkeypatch.delenv(db.ENV_VAR, raising=False)
+    engine = db.make_engine(url)
+    before = backups.dump(engine)
+    full = argv if option in {"--db"} else ["--db", url, *argv]
+    if option == "--operator":
+        full = ["--db", url, *argv]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = cli.main(full)
+        except SystemExit as exc:
+            status = exc.code
+    lines = err.getvalue().strip().splitlines()
+    assert status == 2, (full, out.getvalue(), err.getvalue())
+    assert len(lines) == 1, (full, err.getvalue())
+    assert "Traceback" not in err.getvalue()
+    assert backups.dump(engine) == before, full
+    engine.dispose()
