@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.item_models import SECTOR_LABELS
 from desktop_app.prompts import Scope
+from desktop_app.scrolling import scrolled
 from models.types import Frequency, Visibility
 from scheduler.errors import HubSchedError
 from scheduler.services.booking import BookingPlan, BookingService, NewBooking, SeriesDetails
@@ -160,8 +162,17 @@ class BookingDialog(QDialog):
         self.problems.setMinimumHeight(60)
 
         form = QFormLayout()
+        # A first-time caller: add their organisation without leaving the booking (button beside the list).
+        self.new_organisation_button = QPushButton(self.tr("&New organisation…"), self)
+        self.new_organisation_button.setVisible(add_organisation is not None)
+        if add_organisation is not None:
+            self.new_organisation_button.clicked.connect(lambda: add_organisation(self, self._organisation_added))
+        organisation_row = QHBoxLayout()
+        organisation_row.addWidget(self.organisation, 1)
+        organisation_row.addWidget(self.new_organisation_button)
+        form.addRow(self.tr("&Organisation:"), organisation_row)
+        self.organisation.setAccessibleName(self.tr("Organisation"))
         for label, field in (
-            (self.tr("&Organisation:"), self.organisation),
             (self.tr("&Title:"), self.title_edit),
             (self.tr("&Public title:"), self.public_title),
             (self.tr("&Visibility:"), self.visibility),
@@ -177,12 +188,6 @@ class BookingDialog(QDialog):
             form.addRow(label, field)
             field.setAccessibleName(label.replace("&", "").rstrip(":"))
         form.addRow("", self.skip_breaks)
-        # A first-time caller: add their organisation without leaving the booking.
-        self.new_organisation_button = QPushButton(self.tr("&New organisation…"), self)
-        self.new_organisation_button.setVisible(add_organisation is not None)
-        if add_organisation is not None:
-            self.new_organisation_button.clicked.connect(lambda: add_organisation(self, self._organisation_added))
-        form.insertRow(1, "", self.new_organisation_button)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -190,8 +195,10 @@ class BookingDialog(QDialog):
         self.book_button.setText(self.tr("&Book"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        fields = QWidget(self)
+        fields.setLayout(form)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scrolled(fields, self), 1)  # scrolls on a small screen; Book stays in reach
         layout.addWidget(self.problems)
         layout.addWidget(self.buttons)
         select_data(self.frequency, frequency)
