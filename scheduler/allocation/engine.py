@@ -63,7 +63,7 @@ def existing_candidates(problem: Problem, candidates: Candidates) -> list[int]:
     return found
 
 
-def stage1_hint(problem: Problem, candidates: Candidates) -> list[int]:
+def stage1_hint(problem: Problem, candidates: Candidates, stop: threading.Event | None = None) -> list[int]:
     """Stage 1's starting point: existing placements where still possible, then the better (by stage 1's
     objective) of two greedy orders: arrival, and fewest candidate placements per priority unit first.
 
@@ -72,6 +72,8 @@ def stage1_hint(problem: Problem, candidates: Candidates) -> list[int]:
     """
     first = existing_candidates(problem, candidates)
     arrival = greedy_choice(problem, candidates, first=first)
+    if stop is not None and stop.is_set():
+        return arrival
     tight = sorted(problem.requests, key=lambda r: len(candidates.by_request.get(r.id, ())) / r.priority)
     tightest = greedy_choice(problem, candidates, first=first, order=[r.id for r in tight])
 
@@ -219,7 +221,7 @@ def solve(
     # Stage 1 starts from a complete solution: last term's placements where still possible, then
     # first-come-first-served. It makes the first solution immediate and nudges stage 1 towards stability.
     report(Phase.START, "a first-come-first-served starting point")
-    hint = stage1_hint(problem, candidates)
+    hint = stage1_hint(problem, candidates, stop)
     hint_met = [candidates.items[i].request_id for i in hint]
     report(Phase.START, "starting point ready", stage1_value(problem, hint_met) / SCALE, len(hint))
     add_hint(model, variables, hint)

@@ -312,6 +312,7 @@ def build_model(
     weight = problem.policy.organisation_hub_weight
     if weight:
         for org, members_of_org in organisations_to_spread(problem).items():
+            check_stop()
             hubs_used: list[cp_model.IntVar] = []
             for request in members_of_org:
                 per_hub: dict[str, list[cp_model.IntVar]] = defaultdict(list)
@@ -330,6 +331,7 @@ def build_model(
                 model.add(org_any[org] <= sum(1 - unmet[r.id] for r in members_of_org))
                 terms.append(weight * cp_model.LinearExpr.sum(hubs_used) - weight * org_any[org])
     stage2 = sum(terms) if terms else 0
+    check_stop()
 
     return model, Variables(
         candidates=candidates,
