@@ -169,7 +169,11 @@ def solve(
 
     try:
         report(Phase.CANDIDATES, "listing every room and time each request could have")
-        candidates = build_candidates(problem, stop=stop)
+        candidates = build_candidates(
+            problem,
+            stop=stop,
+            on_step=lambda done, total: report(Phase.CANDIDATES, f"listing places: {done:,} of {total:,} requests"),
+        )
         static = static_maximum(problem, candidates)
         report(Phase.MODEL, f"stating the rules over {len(candidates.items):,} possible placements")
         model, variables = build_model(

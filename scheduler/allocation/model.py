@@ -248,6 +248,8 @@ def build_model(
     for count, members in enumerate(by_room_day.values()):
         if count % 64 == 0:
             check_stop()
+        if count and count % 128 == 0 and on_phase is not None:
+            on_phase(f"no double booking: {count:,} of {len(by_room_day):,} room-days")
         for group in clash_groups(members):
             model.add_at_most_one([place[i] for i in group])
 
