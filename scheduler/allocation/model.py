@@ -39,11 +39,10 @@ from .problem import WEEKDAY_NAMES, Id, Problem, Request
 from .result import Change
 from .scoring import (
     SCALE,
-    candidate_penalty,
-    change_of,
     entitlements_milli,
     fairness_coefficient,
     organisations_to_spread,
+    penalties_and_changes,
 )
 
 
@@ -286,21 +285,17 @@ def build_model(
         stage1 = stage1 + coefficient * fairness
 
     # Stage 2: preferences, stability, closures, room size, dropped previous placements, spread.
-    changes: list[Change] = []
     penalised: list[cp_model.IntVar] = []
     costs: list[int] = []
     keep: list[int] = []
     keep_weights: list[int] = []
-    for count, (candidate, variable) in enumerate(zip(items, place, strict=True)):
-        if count % CHUNK == 0:
-            check_stop()
-        previous = existing.get(candidate.request_id)
-        change = change_of(problem, candidate, previous)
-        changes.append(change)
+    check_stop()
+    costs_by_candidate, changes = penalties_and_changes(problem, items)
+    check_stop()
+    for candidate, variable, change, cost in zip(items, place, changes, costs_by_candidate, strict=True):
         if change is Change.UNCHANGED:
             keep.append(candidate.index)
             keep_weights.append(SCALE * requests[candidate.request_id].priority)
-        cost = candidate_penalty(problem, requests[candidate.request_id], candidate, previous)
         if cost:
             penalised.append(variable)
             costs.append(cost)
