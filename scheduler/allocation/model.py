@@ -223,6 +223,8 @@ def build_model(
     place: list[cp_model.IntVar] = []
     for start in range(0, len(items), CHUNK):
         check_stop()
+        if start and start % (8 * CHUNK) == 0 and on_phase is not None:
+            on_phase(f"variables: {start:,} of {len(items):,} placements")
         chunk = items[start : start + CHUNK]
         if debug_names:
             place.extend(model.new_bool_var(variable_name(c)) for c in chunk)
@@ -289,7 +291,7 @@ def build_model(
     costs: list[int] = []
     keep: list[int] = []
     keep_weights: list[int] = []
-    check_stop()
+    phase("preferences, stability and room size")
     costs_by_candidate, changes = penalties_and_changes(problem, items)
     check_stop()
     for candidate, variable, change, cost in zip(items, place, changes, costs_by_candidate, strict=True):
@@ -308,6 +310,8 @@ def build_model(
     org_any: dict[str, cp_model.IntVar] = {}
     weight = problem.policy.organisation_hub_weight
     if weight:
+        if on_phase is not None:
+            on_phase("fewer hubs per organisation")
         for org, members_of_org in organisations_to_spread(problem).items():
             check_stop()
             hubs_used: list[cp_model.IntVar] = []

@@ -2,8 +2,8 @@
 
 This module owns the solver call: parameters (time limit always set, worker count), the solution callback
 that counts solutions and reports :class:`~scheduler.allocation.result.Progress`, and the stop: CP-SAT
-runs on its own thread while the caller's thread watches the ``threading.Event`` every 20 ms; a stop calls
-``stop_search()`` and, if CP-SAT has not returned 50 ms later (its presolve can take seconds to notice),
+runs on its own thread while the caller's thread watches the ``threading.Event`` every 10 ms; a stop calls
+``stop_search()`` and, if CP-SAT has not returned 20 ms later (its presolve can take seconds to notice),
 returns the last solution the callback saw and lets the solver thread end on its own.
 """
 
@@ -22,9 +22,9 @@ from .result import Phase, Progress
 ProgressCallback = Callable[[Progress], None]
 # (solver objective, solver bound) -> (stage 1 objective, honest stage 1 bound, stage 2 penalty or None)
 Reading = Callable[[float, float], tuple[float, float, float | None]]
-WATCH_INTERVAL = 0.02
+WATCH_INTERVAL = 0.01
 # After a stop, how long to wait for CP-SAT to return before returning without it.
-ABANDON_AFTER = 0.05
+ABANDON_AFTER = 0.02
 
 
 @dataclass
@@ -137,8 +137,8 @@ def run(
         started: ``time.monotonic()`` of the whole solve, so elapsed times add up across stages.
         reading: turns the solver's objective and bound into what progress reports show (default: as they are).
         on_progress: called from the solver's thread at each solution.
-        stop: when set, the search stops within about 20 ms plus however long CP-SAT takes to notice (it
-            checks between presolve rules and search steps) and the best solution so far is returned.
+        stop: when set, this returns within about 30 ms with the best solution seen so far, whether or not
+            CP-SAT has wound down yet.
         solutions_before: solutions found by earlier stages (progress counts continue).
         random_seed: CP-SAT's seed.
         shown: the expression progress reports pass to ``reading`` as the objective (default: the solver's
