@@ -118,11 +118,12 @@ def progress_silence(problem: Problem, time_limit: float) -> dict:
 def lp_bound(problem: Problem) -> float | None:
     """An upper bound on stage 1 from a linear relaxation solved by GLOP (bench only: it takes longer than
     a whole allocation run). Relaxed: one place per request and no double booking of rooms, placements
-    fractional, shared people ignored; met demand from that, plus the fairness term in full. A relaxation
-    can only be looser than the real problem, so this is a valid bound, usually far below the static one."""
+    fractional, shared people ignored; met demand from that, plus the fairness term at the level meeting
+    every placeable request would give (no allocation's worst-off sector does better). A relaxation can only
+    be looser than the real problem, so this is a valid bound, usually below the static one."""
     from ortools.linear_solver import pywraplp
 
-    from scheduler.allocation.scoring import fairness_coefficient
+    from scheduler.allocation.scoring import SCALE, stage1_value
 
     model, variables = build_model(problem)
     proto = model.proto
@@ -149,8 +150,11 @@ def lp_bound(problem: Problem) -> float | None:
         return None
     unmet = objective.Value()
     met = sum(r.priority for r in problem.requests) - unmet
-    # Stage 1 in priority units is met demand + coefficient * z / SCALE, with z at most SCALE.
-    return met + (fairness_coefficient(problem) if variables.fairness is not None else 0)
+    # Stage 1 in priority units is met demand + coefficient * z / SCALE; z is monotone in the met set, so
+    # its value with every placeable request met bounds it: that is the static maximum's fairness part.
+    placeable = [r.id for r in problem.requests if variables.candidates.by_request.get(r.id)]
+    fairness_part = stage1_value(problem, placeable) / SCALE - sum(problem.request(r).priority for r in placeable)
+    return met + fairness_part
 
 
 def _pct(value: float) -> str:
