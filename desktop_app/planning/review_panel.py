@@ -473,12 +473,10 @@ class ReviewPanel(QWidget):
         return all(job is None or not job.thread.isRunning() for job in jobs)
 
     def join(self) -> None:
+        # An accept's write ignores the stop handle and runs to its end: joining only waits for it.
         for job in (self.what_if_job, self.compare_job, self.accept_job):
             if job is not None:
-                if job is self.accept_job:
-                    job.thread.wait(60_000)  # never cut a write short
-                else:
-                    job.join()
+                job.join(60_000)
 
     # -- pin, accept, discard ---------------------------------------------------------------------------
 
