@@ -66,3 +66,14 @@ def test_progress_is_reported_from_the_start_phase_by_phase():
     before = (Phase.CANDIDATES, Phase.MODEL, Phase.START)
     assert all(r.solutions_found == 0 for r in reports if r.phase in before)
     assert all(r.objective <= r.bound + 1e-9 for r in reports)
+
+
+def test_variables_have_readable_names_only_on_request():
+    from scheduler.allocation.model import build_model
+
+    p = problem([room(3)], [request(12, shared=frozenset({"coach"})), request(13, shared=frozenset({"coach"}))])
+    plain, _ = build_model(p)
+    named, variables = build_model(p, debug_names=True)
+    assert not any(plain.proto.variables[v.index].name for v in variables.place)
+    names = [v.name for v in named.proto.variables]
+    assert "place_r12_room3_tue_1000" in names and "unmet_r13" in names
