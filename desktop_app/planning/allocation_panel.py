@@ -1,7 +1,8 @@
 """AllocationPanel: run the term's allocation in the background with a live panel and a Stop button.
 
-Owns: the run controls (time budget, Run, Stop), the live figures (requests placed, objective, gap to the
-bound, elapsed) and the `AllocationWorker` on its QThread. The GUI thread never waits for the solver;
+Owns: the run controls (time budget, Run, Stop), the live figures in plain words (what the run is doing,
+requests placed, met demand, how close to the best possible, elapsed) and the `AllocationWorker` on its
+QThread. The GUI thread never waits for the solver;
 Stop sets the worker's event and the solver returns its best result so far. The review is ReviewPanel's.
 """
 
@@ -79,8 +80,8 @@ class AllocationPanel(QWidget):
         for index, (text, label) in enumerate(
             (
                 (self.tr("Requests placed:"), self.placed),
-                (self.tr("Objective (met demand + fairness):"), self.objective),
-                (self.tr("Gap to best bound:"), self.gap),
+                (self.tr("Met demand (by priority, with fairness):"), self.objective),
+                (self.tr("How close to the best possible:"), self.gap),
                 (self.tr("Elapsed:"), self.elapsed),
                 (self.tr("Solutions found:"), self.solutions),
             )
@@ -158,14 +159,19 @@ class AllocationPanel(QWidget):
         self.bar.setValue(min(1000, int(1000 * seconds / max(0.1, self.budget.value()))))
 
     def _gap_text(self, objective: float, bound: float) -> str:
-        if bound <= 0:
-            return "0%"
-        return f"{max(0.0, (bound - objective) / bound):.1%} (bound {bound:g})"
+        if bound <= 0 or objective >= bound:
+            return self.tr("the best possible")
+        return self.tr("within {gap:.1%} (at most {bound:.1f})").format(gap=(bound - objective) / bound, bound=bound)
 
     def _progress(self, progress: alloc.Progress) -> None:
         self.last_progress = progress
+        if progress.phase is not alloc.Phase.SEARCH or progress.solutions_found == 0:
+            # Before the solver's first solution: say what is being done.
+            self.state.setText(self.tr("Working: {detail}…").format(detail=progress.detail))
+            self.progress_shown.emit(progress)
+            return
         self.placed.setText(str(progress.placed))
-        self.objective.setText(f"{progress.objective:g}")
+        self.objective.setText(f"{progress.objective:.1f}")
         self.gap.setText(self._gap_text(progress.objective, progress.bound))
         self.solutions.setText(
             self.tr("{n} (stage {stage} of 2)").format(n=progress.solutions_found, stage=progress.stage)
@@ -180,12 +186,15 @@ class AllocationPanel(QWidget):
         self.placed.setText(
             self.tr("{placed} of {total}").format(placed=counts["placed"], total=counts["placed"] + counts["unmet"])
         )
-        self.objective.setText(f"{preview.objective:g}")
+        self.objective.setText(f"{preview.objective:.1f}")
         self.gap.setText(self._gap_text(preview.objective, preview.best_bound))
+        self.gap.setToolTip(
+            self.tr("Measured against: {bound}").format(bound=self.tr(str(preview.result.bound_source)))
+        )
         self.solutions.setText(str(preview.solutions_found))
         self.elapsed.setText(self.tr("{s:.1f} s").format(s=preview.wall_time))
         status = {
-            "optimal": self.tr("Finished: proven best."),
+            "optimal": self.tr("Finished: proven best under the borough's rules."),
             "feasible": self.tr("Finished: a good result, not proven best in the time budget."),
             "cancelled": self.tr("Stopped: showing the best result found so far."),
         }.get(preview.status, self.tr("Finished: {status}.").format(status=preview.status))

@@ -4,23 +4,28 @@ Owns: the proposal's counts, its placements (new / moved / unchanged, as a revie
 room and time), unmet requests with their explanation and blockers, "what would it take" (computed in the
 background), the per-sector met-share chart, pinning, "Show in calendar" (announces the proposal through
 `calendar_preview_changed`, and None when it is discarded, accepted or replaced, so the hub calendar can
-draw it as a preview layer), and Accept / Discard. Accepting calls `AllocationService.apply`, which writes
-the whole proposal in one transaction or nothing.
+draw it as a preview layer), the run's fairness policy and a side-by-side run with fairness off, and
+Accept / Discard. Accepting runs in the background (the window stays responsive) and writes the whole
+proposal in one transaction or nothing; with a controller it then goes on the calendar's undo stack.
+The words are the borough's, not the solver's: "met demand", "how close to the best possible".
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -29,26 +34,107 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.commands import ChangeController
-from desktop_app.planning.models import PlacementFilterProxy, PlacementTableModel, PlanRole, UnmetTableModel
+from desktop_app.planning.models import (
+    SECTOR_NAMES,
+    PlacementFilterProxy,
+    PlacementTableModel,
+    PlanRole,
+    UnmetTableModel,
+)
 from desktop_app.planning.sector_chart import SectorChart
 from desktop_app.planning.services import PlanningServices
 from desktop_app.planning.undo_commands import AcceptAllocationCommand
 from desktop_app.planning.workers import BackgroundJob, TaskWorker
 from desktop_app.prompts import Prompts
+from scheduler import allocation as alloc
+from scheduler.allocation.scoring import fill_ratios, percentile
 from scheduler.errors import HubSchedError
 from scheduler.services.allocation import AllocationPreview, PlacementRow, UnmetRow
 
+# Columns sized to their contents (short); every other column shares the width left and wraps its text,
+# the row growing to show it whole, so nothing is cut off and no sideways scrolling is needed.
+SHORT_PLACEMENT_COLUMNS = (0, 6)  # Change, Sessions
+SHORT_UNMET_COLUMNS = (2, 3)  # Sector, Why
 
-def _table(parent: QWidget, name: str) -> QTableView:
-    table = QTableView(parent)
+
+class FittedTable(QTableView):
+    """A table whose columns always fit its width: short columns keep their natural width, the others
+    share what is left in proportion to their text and wrap it, each row growing to show its cells whole."""
+
+    def __init__(self, parent: QWidget, short: tuple[int, ...]) -> None:
+        super().__init__(parent)
+        self.short = short
+
+    def fit_columns(self) -> None:
+        model = self.model()
+        if model is None or not model.columnCount():
+            return
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.resizeColumnsToContents()
+        natural = [self.columnWidth(c) for c in range(model.columnCount())]
+        available = self.viewport().width()
+        if sum(natural) <= available:
+            header.setStretchLastSection(True)
+            return
+        header.setStretchLastSection(False)
+        fixed = sum(natural[c] for c in self.short if c < len(natural))
+        flexible = [c for c in range(len(natural)) if c not in self.short]
+        room = max(40 * len(flexible), available - fixed)
+        words = self._longest_words(flexible)
+        if sum(words.values()) > room:  # too narrow even for whole words: share it out as best we can
+            scale = room / sum(words.values())
+            words = {c: int(w * scale) for c, w in words.items()}
+        widths = {c: min(words[c], natural[c]) for c in flexible}
+        # Then hand out what is left, long texts getting more (square roots) but never beyond their need.
+        left = room - sum(widths.values())
+        for _round in range(4):
+            wanting = {c: natural[c] - widths[c] for c in flexible if natural[c] > widths[c]}
+            if left <= 0 or not wanting:
+                break
+            total = sum(natural[c] ** 0.5 for c in wanting)
+            given = 0
+            for c, want in wanting.items():
+                extra = min(want, int(left * natural[c] ** 0.5 / total))
+                widths[c] += extra
+                given += extra
+            left -= given
+            if given == 0:
+                break
+        for c, width in widths.items():
+            self.setColumnWidth(c, width)
+
+    def _longest_words(self, columns: list[int]) -> dict[int, int]:
+        """Per column, the width of its longest single word: narrower than that, a word would be cut."""
+        model = self.model()
+        metrics = self.fontMetrics()
+        found = {}
+        for c in columns:
+            widest = 40
+            for row in range(min(model.rowCount(), 2000)):
+                for word in str(model.index(row, c).data() or "").split():
+                    widest = max(widest, metrics.horizontalAdvance(word) + 12)
+            found[c] = widest
+        return found
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+
+def _table(parent: QWidget, name: str, short: tuple[int, ...] = ()) -> FittedTable:
+    table = FittedTable(parent, short)
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)
     table.setSortingEnabled(True)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    # Long cells wrap and the row grows to show them whole, instead of being cut off.
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return table
 
 
@@ -59,6 +145,8 @@ class ReviewPanel(QWidget):
     pins_changed = Signal()
     what_if_answered = Signal(str)
     calendar_preview_changed = Signal(object)  # AllocationPreview to draw in the hub calendar, or None
+    fairness_compared = Signal(str)  # the side-by-side text, once the run without fairness is back
+    accept_failed = Signal(str)
 
     def __init__(
         self,
@@ -74,7 +162,10 @@ class ReviewPanel(QWidget):
         self.controller = controller  # the hub calendar's undo stack; None: accepting cannot be undone here
         self.preview: AllocationPreview | None = None
         self.what_if_job: BackgroundJob | None = None
-        self.accept_job: BackgroundJob | None = None  # writing an accepted proposal, off the GUI thread
+        self.accept_job: BackgroundJob | None = None
+        self.compare_job: BackgroundJob | None = None
+        self._accepting: AllocationPreview | None = None  # the proposal being written
+        self._comparing: AllocationPreview | None = None  # the proposal being compared with fairness off
         self._pins: dict[int, bool] = {}  # pins changed since this proposal was made
 
         self.summary = QLabel(self.tr("Run the allocation to see a proposal here."), self)
@@ -91,7 +182,7 @@ class ReviewPanel(QWidget):
         self.placements = PlacementTableModel(self)
         self.placement_proxy = PlacementFilterProxy(self)
         self.placement_proxy.setSourceModel(self.placements)
-        self.placement_table = _table(self, self.tr("Proposed placements"))
+        self.placement_table = _table(self, self.tr("Proposed placements"), SHORT_PLACEMENT_COLUMNS)
         self.placement_table.setModel(self.placement_proxy)
         self.group.currentIndexChanged.connect(lambda _i: self.placement_proxy.set_group(self.group.currentData()))
         self.pin_button = QPushButton(self.tr("&Pin"), self)
@@ -102,7 +193,7 @@ class ReviewPanel(QWidget):
         self.placement_table.selectionModel().selectionChanged.connect(self._update_buttons)
 
         self.unmet = UnmetTableModel(self)
-        self.unmet_table = _table(self, self.tr("Unmet requests"))
+        self.unmet_table = _table(self, self.tr("Unmet requests"), SHORT_UNMET_COLUMNS)
         self.unmet_table.setModel(self.unmet)
         self.unmet_table.selectionModel().selectionChanged.connect(self._unmet_selected)
         self.explanation = QTextBrowser(self)
@@ -110,6 +201,16 @@ class ReviewPanel(QWidget):
         self.what_if_button = QPushButton(self.tr("What would it &take?"), self)
         self.what_if_button.clicked.connect(self.what_would_it_take)
         self.chart = SectorChart(self)
+        self.policy = QLabel(self)
+        self.policy.setWordWrap(True)
+        self.compare_button = QPushButton(self.tr("Compare with fairness &off"), self)
+        self.compare_button.setToolTip(
+            self.tr("Run the same allocation without the fairness policy, to see what it costs and whom it helps")
+        )
+        self.compare_button.clicked.connect(self.compare_fairness_off)
+        self.comparison = QLabel(self)
+        self.comparison.setWordWrap(True)
+        self.comparison.setAccessibleName(self.tr("With and without fairness"))
 
         self.accept_button = QPushButton(self.tr("&Accept and write to the calendar"), self)
         self.discard_button = QPushButton(self.tr("&Discard"), self)
@@ -140,16 +241,28 @@ class ReviewPanel(QWidget):
         chart_box = QGroupBox(self.tr("Met share by sector"), self)
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.addWidget(self.chart)
+        chart_layout.addWidget(self.policy)
+        chart_layout.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignLeft)
+        chart_layout.addWidget(self.comparison)
         side = QWidget(self)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(chart_box)
         side_layout.addWidget(unmet_box, 1)
+        # The chart, the policy and the unmet list keep their room; at 1280 x 720 the side column scrolls.
+        self.chart.setMinimumHeight(self.chart.sizeHint().height())
+        self.unmet_table.setMinimumHeight(140)
+        self.explanation.setMinimumHeight(100)
+        side_scroll = QScrollArea(self)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(placed_box)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.addWidget(side_scroll)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.calendar_button)
@@ -170,26 +283,109 @@ class ReviewPanel(QWidget):
         self.unmet.set_rows(preview.unmet if preview else [])
         self.chart.set_rows(preview.sectors if preview else [])
         self.explanation.clear()
-        for table in (self.placement_table, self.unmet_table):
-            table.resizeColumnsToContents()
-            for column in range(table.model().columnCount()):
-                table.setColumnWidth(column, min(table.columnWidth(column), 170))
+        self.comparison.clear()
+        self.placement_table.fit_columns()
+        self.unmet_table.fit_columns()
         if preview is None:
             self.summary.setText(self.tr("No proposal under review."))
+            self.policy.clear()
         else:
             c = preview.counts
             self.summary.setText(
                 self.tr(
                     "<b>{term}</b>: {placed} placed ({new} new, {moved} moved, {unchanged} unchanged or pinned), "
-                    "<b>{unmet} unmet</b>. Nothing is written until you accept."
-                ).format(term=html.escape(preview.term_name), **c)
+                    "<b>{unmet} unmet</b>. Met demand {met:.1f}: {closeness}. Nothing is written until you accept."
+                ).format(
+                    term=html.escape(preview.term_name), met=preview.objective, closeness=self.closeness(preview), **c
+                )
                 + (f"<br>{html.escape(preview.size_note)}" if preview.size_note else "")
             )
+            self.policy.setText(self.policy_text(preview))
         if preview is None or not preview.placements:
             self.calendar_button.setChecked(False)  # clears the calendar's preview layer
         elif self.calendar_button.isChecked():
             self.calendar_preview_changed.emit(preview)
         self._update_buttons()
+
+    def closeness(self, preview: AllocationPreview) -> str:
+        """How close to the best possible, and what "best possible" was measured against, in plain words."""
+        result = preview.result
+        if result.bound_source is alloc.BoundSource.PROVEN:
+            return self.tr("the best possible (proven)")
+        against = {
+            alloc.BoundSource.SOLVER: self.tr("measured against the solver's proven limit"),
+            alloc.BoundSource.STATIC: self.tr("measured against meeting every request that has any possible room"),
+        }[result.bound_source]
+        if preview.status == "optimal":
+            return self.tr(
+                "the best that keeps people in last term's place; {gap:.1%} more could be met only by moving them "
+                "for requests of the same or lower priority ({against})"
+            ).format(gap=preview.gap, against=against)
+        return self.tr("within {gap:.1%} of the best possible ({against})").format(gap=preview.gap, against=against)
+
+    def policy_text(self, preview: AllocationPreview) -> str:
+        result = preview.result
+        if result.fairness_weight:
+            targets = ", ".join(
+                self.tr("{sector} {share:.0%}").format(sector=self.tr(SECTOR_NAMES.get(s, s)), share=share)
+                for s, share in result.sector_targets
+            )
+            text = self.tr("Fairness policy: weight {weight:g}; target shares {targets}.").format(
+                weight=result.fairness_weight, targets=targets
+            )
+        else:
+            text = self.tr("Fairness policy: off.")
+        ratios = fill_ratios(preview.problem, [(p.request_id, p.room_id) for p in result.placements])
+        if ratios:
+            text += " " + self.tr(
+                "Room fit (people / room capacity): median {median:.0%}, 90th percentile {p90:.0%}."
+            ).format(median=percentile(ratios, 0.5), p90=percentile(ratios, 0.9))
+        return text
+
+    # -- fairness off, side by side ---------------------------------------------------------------------
+
+    def compare_fairness_off(self) -> TaskWorker | None:
+        preview = self.preview
+        if preview is None or (self.compare_job is not None and self.compare_job.running):
+            return None
+        policy = replace(preview.problem.policy, fairness_weight=0.0)
+        seconds = max(2.0, preview.wall_time)
+        term_id = preview.term_id
+        worker = TaskWorker(
+            lambda stop: self.services.allocation.preview(term_id, time_limit=seconds, stop=stop, policy=policy)
+        )
+        self._comparing = preview
+        # Bound methods of this widget, never lambdas: a lambda would run in the worker's thread.
+        worker.finished.connect(self._compared)
+        worker.failed.connect(self.comparison.setText)
+        self.compare_job = BackgroundJob(worker, self)
+        self.compare_job.done.connect(self._update_buttons)
+        self.comparison.setText(self.tr("Running the same allocation with fairness off…"))
+        self.compare_job.start()
+        self._update_buttons()
+        return worker
+
+    def _compared(self, without: AllocationPreview) -> None:
+        shown = self._comparing
+        if shown is None or shown is not self.preview:
+            return  # the proposal changed meanwhile
+        off = {s.sector: s for s in without.sectors}
+        lines = [
+            self.tr("With fairness off: {n} placed instead of {m}; met share by sector:").format(
+                n=len(without.placements), m=len(shown.placements)
+            )
+        ]
+        for s in shown.sectors:
+            other = off.get(s.sector)
+            lines.append(
+                self.tr("{sector}: {on:.0%} with fairness, {off} without").format(
+                    sector=self.tr(SECTOR_NAMES.get(s.sector, s.sector)),
+                    on=s.met_share,
+                    off="—" if other is None else f"{other.met_share:.0%}",
+                )
+            )
+        self.comparison.setText("<br>".join(html.escape(line) for line in lines))
+        self.fairness_compared.emit(self.comparison.text())
 
     def _calendar_toggled(self, checked: bool) -> None:
         self.calendar_preview_changed.emit(self.preview if checked else None)
@@ -197,7 +393,11 @@ class ReviewPanel(QWidget):
     def _update_buttons(self, *_args) -> None:
         has = self.preview is not None
         # After a pin changes, this proposal is out of date (accepting it would be refused): re-run first.
-        self.accept_button.setEnabled(has and bool(self.preview and self.preview.placements) and not self._pins)
+        accepting = self.accept_job is not None and self.accept_job.running
+        self.accept_button.setEnabled(
+            has and bool(self.preview and self.preview.placements) and not self._pins and not accepting
+        )
+        self.compare_button.setEnabled(has and (self.compare_job is None or not self.compare_job.running))
         self.discard_button.setEnabled(has)
         self.calendar_button.setEnabled(bool(self.preview and self.preview.placements))
         self.rerun_button.setEnabled(has)
@@ -270,13 +470,14 @@ class ReviewPanel(QWidget):
 
     @property
     def idle(self) -> bool:
-        return all(job is None or not job.thread.isRunning() for job in (self.what_if_job, self.accept_job))
+        jobs = (self.what_if_job, self.accept_job, self.compare_job)
+        return all(job is None or not job.thread.isRunning() for job in jobs)
 
     def join(self) -> None:
-        if self.what_if_job is not None:
-            self.what_if_job.join()
-        if self.accept_job is not None:
-            self.accept_job.join(120_000)  # writing cannot be stopped half way; wait for it to finish
+        # An accept's write ignores the stop handle and runs to its end: joining only waits for it.
+        for job in (self.what_if_job, self.compare_job, self.accept_job):
+            if job is not None:
+                job.join(60_000)
 
     # -- pin, accept, discard ---------------------------------------------------------------------------
 
@@ -301,70 +502,66 @@ class ReviewPanel(QWidget):
         )
         self.pins_changed.emit()
 
-    def accept(self) -> None:
-        """Write the proposal to the calendar on a worker thread (it takes seconds for a term), then put it on
-        the calendar's undo stack and emit `accepted`. The window stays responsive meanwhile."""
-        if self.preview is None or self.accept_job is not None:
-            return
+    def accept(self) -> TaskWorker | None:
+        """Write the proposal in the background; `accepted` follows when it is written."""
         preview = self.preview
-        failure: dict[str, HubSchedError] = {}
-        undo, allocation = self.services.undo, self.services.allocation
-        to_undo_stack = self.controller is not None
-
-        def work(_stop):
-            try:
-                return undo.accept(preview) if to_undo_stack else allocation.apply(preview)
-            except HubSchedError as exc:
-                failure["error"] = exc
-                raise
-
-        worker = TaskWorker(work)
-        worker.finished.connect(self._accept_done)
-        worker.failed.connect(self._accept_failed)
-        self._accepting = (preview, failure)
+        if preview is None or (self.accept_job is not None and self.accept_job.running):
+            return None
+        if self.controller is not None:
+            undo = self.services.undo
+            worker = TaskWorker(lambda _stop: undo.accept(preview))
+        else:
+            allocation = self.services.allocation
+            worker = TaskWorker(lambda _stop: allocation.apply(preview))
+        self._accepting = preview
+        worker.finished.connect(self._accept_done)  # a bound method: runs in the GUI thread
+        worker.failed.connect(self._accept_refused)
         self.accept_job = BackgroundJob(worker, self)
-        self.accept_job.done.connect(self._accept_job_done)
-        self.accept_button.setEnabled(False)
-        self.setCursor(Qt.CursorShape.BusyCursor)
+        self.accept_job.done.connect(self._update_buttons)
         self.summary.setText(self.tr("Writing the allocation to the calendar…"))
         self.accept_job.start()
-
-    def _accept_job_done(self) -> None:
-        self.accept_job = None
-        self.unsetCursor()
         self._update_buttons()
+        return worker
 
-    def _accept_failed(self, message: str) -> None:
-        preview, failure = self._accepting
-        error = failure.get("error")
-        if self.controller is not None and error is not None:
-            self.controller.report(error, self.tr("Accept the allocation of {term}").format(term=preview.term_name))
-        else:
-            self.prompts.error(self, self.tr("Cannot accept this allocation"), message)
-        self.summary.setText(self.tr("Nothing was written."))
-
-    def _accept_done(self, result) -> None:
-        preview, _failure = self._accepting
+    def _accept_done(self, outcome: object) -> None:
+        preview = self._accepting
+        assert preview is not None
         if self.controller is not None:
-            # Done already: pushed as done, so Edit → Undo takes the whole allocation back in one step.
+            # Already carried out in the background: push it as done, so Edit → Undo takes it back.
             command = AcceptAllocationCommand(self.controller, self.services.undo, preview)
-            command.accepted = result
+            command.accepted = outcome  # type: ignore[assignment]
             command.applied = True
             self.controller.stack.push(command)
             self.controller.changed.emit()
-            applied = result.applied
+            applied: AppliedAllocation = outcome.applied  # type: ignore[attr-defined]
         else:
-            applied = result
+            applied = outcome  # type: ignore[assignment]
         if self.services.outbox is not None:  # a notice to each organisation: new, moved, unchanged, unmet
             self.services.outbox.queue_allocation(preview.term_name, preview.placements, preview.unmet)
         self.set_preview(None)
-        self.summary.setText(
-            self.tr(
-                "Accepted: {created} new series, {moved} moved, {unchanged} unchanged, {unmet} unmet. "
-                "The calendar now shows them; Edit → Undo takes the whole allocation back."
-            ).format(created=applied.created, moved=applied.moved, unchanged=applied.unchanged, unmet=applied.unmet)
-        )
+        self.summary.setText(self.accept_summary(preview, applied))
         self.accepted.emit(applied)
+
+    def accept_summary(self, preview: AllocationPreview, applied: AppliedAllocation) -> str:
+        """The same counts the review showed, then what was written (a request kept in last term's place
+        still needs this term's series written, so it counts as unchanged and as written)."""
+        c = preview.counts
+        return self.tr(
+            "Accepted: {placed} placed ({new} new, {moved} moved, {unchanged} unchanged or pinned), {unmet} unmet. "
+            "{written} series written to the calendar, {kept} already there, {withdrawn} withdrawn. "
+            "Edit → Undo takes the whole allocation back."
+        ).format(
+            written=applied.created + applied.moved,
+            kept=applied.unchanged,
+            withdrawn=applied.withdrawn,
+            **c,
+        )
+
+    def _accept_refused(self, message: str) -> None:
+        self.summary.setText(self.tr("Nothing was written."))
+        self.prompts.error(self, self.tr("Cannot accept this allocation"), message)
+        self.accept_failed.emit(message)
+        self._update_buttons()
 
     def discard(self) -> None:
         self.set_preview(None)

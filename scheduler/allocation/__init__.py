@@ -10,8 +10,11 @@ outside this package. Typical use::
 
 Modules: ``problem`` (inputs), ``result`` (outputs), ``dates`` (meeting dates), ``candidates`` (static
 filtering), ``model`` / ``runner`` / ``extract`` (the three solver stages), ``scoring`` (objective in
-Python), ``engine`` (``solve``, the entry point), ``explain`` and ``whatif`` (explanations), ``greedy`` (baseline),
-``check`` (independent checker of hard constraints).
+Python), ``engine`` (``solve``, the entry point: phases, the keep-in-place rule and the honest bound),
+``explain`` and ``whatif`` (explanations, including why a request moved), ``greedy`` (first-come-first-served
+and most-constrained-first baselines), ``check`` (independent checker of hard constraints).
+
+Every result satisfies ``objective <= best_bound <= static_bound``; ``bound_source`` says which bound it is.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ cell and a week.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -151,16 +151,24 @@ def _busy_detail(found: Iterable[tuple[str, str]]) -> str:
     return "; ".join(parts)
 
 
+# Requests between two progress steps while listing candidates.
+STEP = 250
+
+
 class Cancelled(Exception):
     """Raised inside the package when the stop handle is set while building; ``solve`` turns it into data."""
 
 
 def build_candidates(
-    problem: Problem, requests: Iterable[Request] | None = None, stop: threading.Event | None = None
+    problem: Problem,
+    requests: Iterable[Request] | None = None,
+    stop: threading.Event | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> Candidates:
     """Enumerate the candidates of ``requests`` (default: all); pinned requests get only their pin.
 
-    Building can take seconds on large problems, so a set ``stop`` raises :class:`Cancelled`.
+    Building can take seconds on large problems, so a set ``stop`` raises :class:`Cancelled`, and
+    ``on_step(done, total)`` is called every :data:`STEP` requests.
     """
     grid = problem.policy.grid
     term = problem.term
@@ -172,9 +180,12 @@ def build_candidates(
     pin_errors: list[str] = []
     room_busy = {room.id: _busy_by_day(room.busy) for room in problem.rooms if room.busy}
     team_busy = {person: _busy_by_day(times) for person, times in problem.team_busy.items() if times}
-    for request in problem.requests if requests is None else requests:
+    chosen = list(problem.requests if requests is None else requests)
+    for done, request in enumerate(chosen):
         if stop is not None and stop.is_set():
             raise Cancelled
+        if on_step is not None and done and done % STEP == 0:
+            on_step(done, len(chosen))
         people_busy = [(person, team_busy[person]) for person in sorted(request.shared) if person in team_busy]
         sessions_cache: dict[tuple[int, int | None, Id], tuple[tuple[date, ...], tuple[date, ...], int]] = {}
         plain_cache: dict[tuple[int, int | None], tuple[date, ...]] = {}

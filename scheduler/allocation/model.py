@@ -39,11 +39,10 @@ from .problem import WEEKDAY_NAMES, Id, Problem, Request
 from .result import Change
 from .scoring import (
     SCALE,
-    candidate_penalty,
-    change_of,
     entitlements_milli,
     fairness_coefficient,
     organisations_to_spread,
+    penalties_and_changes,
 )
 
 
@@ -224,6 +223,8 @@ def build_model(
     place: list[cp_model.IntVar] = []
     for start in range(0, len(items), CHUNK):
         check_stop()
+        if start and start % (8 * CHUNK) == 0 and on_phase is not None:
+            on_phase(f"variables: {start:,} of {len(items):,} placements")
         chunk = items[start : start + CHUNK]
         if debug_names:
             place.extend(model.new_bool_var(variable_name(c)) for c in chunk)
@@ -248,6 +249,8 @@ def build_model(
     for count, members in enumerate(by_room_day.values()):
         if count % 64 == 0:
             check_stop()
+        if count and count % 128 == 0 and on_phase is not None:
+            on_phase(f"no double booking: {count:,} of {len(by_room_day):,} room-days")
         for group in clash_groups(members):
             model.add_at_most_one([place[i] for i in group])
 
@@ -284,21 +287,17 @@ def build_model(
         stage1 = stage1 + coefficient * fairness
 
     # Stage 2: preferences, stability, closures, room size, dropped previous placements, spread.
-    changes: list[Change] = []
     penalised: list[cp_model.IntVar] = []
     costs: list[int] = []
     keep: list[int] = []
     keep_weights: list[int] = []
-    for count, (candidate, variable) in enumerate(zip(items, place, strict=True)):
-        if count % CHUNK == 0:
-            check_stop()
-        previous = existing.get(candidate.request_id)
-        change = change_of(problem, candidate, previous)
-        changes.append(change)
+    phase("preferences, stability and room size")
+    costs_by_candidate, changes = penalties_and_changes(problem, items)
+    check_stop()
+    for candidate, variable, change, cost in zip(items, place, changes, costs_by_candidate, strict=True):
         if change is Change.UNCHANGED:
             keep.append(candidate.index)
             keep_weights.append(SCALE * requests[candidate.request_id].priority)
-        cost = candidate_penalty(problem, requests[candidate.request_id], candidate, previous)
         if cost:
             penalised.append(variable)
             costs.append(cost)
@@ -311,7 +310,10 @@ def build_model(
     org_any: dict[str, cp_model.IntVar] = {}
     weight = problem.policy.organisation_hub_weight
     if weight:
+        if on_phase is not None:
+            on_phase("fewer hubs per organisation")
         for org, members_of_org in organisations_to_spread(problem).items():
+            check_stop()
             hubs_used: list[cp_model.IntVar] = []
             for request in members_of_org:
                 per_hub: dict[str, list[cp_model.IntVar]] = defaultdict(list)
@@ -330,6 +332,7 @@ def build_model(
                 model.add(org_any[org] <= sum(1 - unmet[r.id] for r in members_of_org))
                 terms.append(weight * cp_model.LinearExpr.sum(hubs_used) - weight * org_any[org])
     stage2 = sum(terms) if terms else 0
+    check_stop()
 
     return model, Variables(
         candidates=candidates,

@@ -1,9 +1,10 @@
 """Stage two of three: run CP-SAT on a built model with a time limit, progress reports and a stop handle.
 
 This module owns the solver call: parameters (time limit always set, worker count), the solution callback
-that counts solutions and reports :class:`~scheduler.allocation.result.Progress`, and the watcher thread
-that turns a set ``threading.Event`` into ``stop_search()`` within about 20 ms even while no solution
-arrives (a callback alone only runs on solutions).
+that counts solutions and reports :class:`~scheduler.allocation.result.Progress`, and the stop: CP-SAT
+runs on its own thread while the caller's thread watches the ``threading.Event`` every 10 ms; a stop calls
+``stop_search()`` and, if CP-SAT has not returned 20 ms later (its presolve can take seconds to notice),
+returns the last solution the callback saw and lets the solver thread end on its own.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from .result import Phase, Progress
 ProgressCallback = Callable[[Progress], None]
 # (solver objective, solver bound) -> (stage 1 objective, honest stage 1 bound, stage 2 penalty or None)
 Reading = Callable[[float, float], tuple[float, float, float | None]]
-WATCH_INTERVAL = 0.02
+WATCH_INTERVAL = 0.01
+# After a stop, how long to wait for CP-SAT to return before returning without it.
+ABANDON_AFTER = 0.02
 
 
 @dataclass
@@ -66,8 +69,17 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self.solutions = solutions_before
         self.first_solution_at: float | None = None
         self.error: BaseException | None = None
+        self.closed = False
+        self.keep_last = stop is not None
+        self.last: tuple[list[int], float, float] | None = None
 
     def on_solution_callback(self) -> None:
+        if self.closed:
+            self.stop_search()  # the run has returned without waiting for the solver: report nothing more
+            return
+        if self.keep_last:
+            # Kept so that a stop can return at once, without waiting for CP-SAT to wind down.
+            self.last = (list(self.response_proto.solution), self.objective_value, self.best_objective_bound)
         self.solutions += 1
         elapsed = time.monotonic() - self._started
         if self.first_solution_at is None:
@@ -125,8 +137,8 @@ def run(
         started: ``time.monotonic()`` of the whole solve, so elapsed times add up across stages.
         reading: turns the solver's objective and bound into what progress reports show (default: as they are).
         on_progress: called from the solver's thread at each solution.
-        stop: when set, the search stops within about 20 ms plus however long CP-SAT takes to notice (it
-            checks between presolve rules and search steps) and the best solution so far is returned.
+        stop: when set, this returns within about 30 ms with the best solution seen so far, whether or not
+            CP-SAT has wound down yet.
         solutions_before: solutions found by earlier stages (progress counts continue).
         random_seed: CP-SAT's seed.
         shown: the expression progress reports pass to ``reading`` as the objective (default: the solver's
@@ -149,42 +161,60 @@ def run(
 
     callback = _Callback(variables, stage, started, reading, on_progress, stop, solutions_before, shown)
 
+    if stop is not None and stop.is_set():
+        return RunOutcome(cp_model.UNKNOWN, False, 0.0, 0.0, [], {}, solutions_before, None, True)
     done = threading.Event()
-    stopped = threading.Event()
+    outcome: dict[str, object] = {}
 
-    def watch() -> None:
-        assert stop is not None
-        while not done.wait(WATCH_INTERVAL):
-            if stop.is_set():
-                stopped.set()
-                solver.stop_search()
-                return
+    def solve_in_thread() -> None:
+        try:
+            outcome["status"] = solver.solve(model, callback)
+        except BaseException as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+        finally:
+            done.set()
 
-    watcher = None
-    if stop is not None:
-        if stop.is_set():
-            return RunOutcome(cp_model.UNKNOWN, False, 0.0, 0.0, [], {}, solutions_before, None, True)
-        watcher = threading.Thread(target=watch, name="allocation-stop-watcher", daemon=True)
-        watcher.start()
-    try:
-        status = solver.solve(model, callback)
-    finally:
-        done.set()
-        if watcher is not None:
-            watcher.join()
+    # CP-SAT runs on its own thread; this one watches the stop handle. A stop asks CP-SAT to end the search,
+    # waits briefly, and if CP-SAT is still busy (presolve can take seconds to notice) returns the last
+    # solution seen without waiting; the solver thread then ends on its own, reporting nothing more.
+    thread = threading.Thread(target=solve_in_thread, name="allocation-cp-sat", daemon=True)
+    thread.start()
+    stopped = False
+    abandoned = False
+    while not done.wait(WATCH_INTERVAL):
+        if stop is not None and stop.is_set():
+            stopped = True
+            solver.stop_search()
+            if not done.wait(ABANDON_AFTER):
+                abandoned = True
+                callback.closed = True
+            break
+    if not abandoned:
+        done.wait()
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
     if callback.error is not None:
         raise callback.error
-    has_solution = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     chosen: list[int] = []
     values: dict[int, int] = {}
     objective = bound = 0.0
-    if has_solution:
-        # Reading the response's solution vector once is far faster than one value() call per variable.
-        solution = list(solver.response_proto.solution)
+    solution: list[int] | None = None
+    if abandoned:
+        last = callback.last
+        status = cp_model.FEASIBLE if last is not None else cp_model.UNKNOWN
+        if last is not None:
+            solution, objective, bound = last
+    else:
+        status = outcome["status"]  # type: ignore[assignment]
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            # Reading the response's solution vector once is far faster than one value() call per variable.
+            solution = list(solver.response_proto.solution)
+            objective = solver.objective_value
+            bound = solver.best_objective_bound
+    has_solution = solution is not None
+    if solution is not None:
         chosen = [i for i, variable in enumerate(variables.place) if solution[variable.index]]
         values = {variable.index: solution[variable.index] for variable in variables.all_variables()}
-        objective = solver.objective_value
-        bound = solver.best_objective_bound
     return RunOutcome(
         status=status,
         has_solution=has_solution,
@@ -194,5 +224,5 @@ def run(
         values=values,
         solutions=callback.solutions,
         first_solution_at=callback.first_solution_at,
-        stopped=stopped.is_set() or (stop is not None and stop.is_set()),
+        stopped=stopped or (stop is not None and stop.is_set()),
     )

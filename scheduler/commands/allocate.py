@@ -1,7 +1,10 @@
 """`hubsched allocate`: run the term allocation from the command line, preview it, optionally apply it.
 
-Owns: the command's arguments, the live progress line on a terminal, the summary table and the JSON form
-(which carries each unmet request's explanation). The work is done by AllocationService.
+Owns: the command's arguments (including the run's fairness policy: weight and sector targets, and a
+side-by-side run with fairness off), the live progress line on a terminal, the summary in plain words
+(met demand, how close to the best possible and which bound that is measured against) and the JSON form
+(which carries each unmet request's explanation and each move's reason). The work is done by
+AllocationService.
 Must not import: desktop_app, PySide6.
 """
 
@@ -10,12 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any, TextIO
 
 from scheduler import allocation as alloc
+from scheduler.allocation.scoring import fill_ratios, percentile
 from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.services.allocation import AllocationPreview
+from scheduler.services.allocation import AllocationPreview, AppliedAllocation
 
 NAMES = frozenset({"allocate"})
 
@@ -28,6 +33,37 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(f"time limit must be between 0 and 3600 seconds, got {text}")
     return value
+
+
+def _weight(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"the fairness weight must be between 0 and 10, got {text}")
+    return value
+
+
+def _target(text: str) -> tuple[str, float]:
+    sector, _, share = text.partition("=")
+    sector = sector.strip().lower()
+    if sector not in alloc.SECTORS:
+        raise argparse.ArgumentTypeError(f"unknown sector {sector!r} in {text!r}; sectors: {', '.join(alloc.SECTORS)}")
+    try:
+        value = float(share.rstrip("%")) / (100 if share.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not SECTOR=SHARE, e.g. resident=0.4") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a sector's target share must be between 0 and 1, got {text}")
+    return sector, value
+
+
+BOUND_WORDS = {
+    alloc.BoundSource.PROVEN: "proven: nothing better exists",
+    alloc.BoundSource.SOLVER: "measured against the solver's proven bound",
+    alloc.BoundSource.STATIC: "measured against the static maximum: every request that has any possible room met",
+}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -44,6 +80,27 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         help="also say what it would take to meet this unmet request (repeatable)",
     )
+    parser.add_argument(
+        "--fairness-weight",
+        type=_weight,
+        metavar="W",
+        help="how much the worst-off sector's share counts, as a share of all demand (0 turns fairness off; "
+        "default 0.25)",
+    )
+    parser.add_argument(
+        "--sector-target",
+        type=_target,
+        action="append",
+        default=[],
+        metavar="SECTOR=SHARE",
+        help="a sector's target share of demand, e.g. resident=0.4 (repeatable; default council=0.3 "
+        "partner=0.3 resident=0.4)",
+    )
+    parser.add_argument(
+        "--compare-fairness-off",
+        action="store_true",
+        help="also run with fairness off and show both side by side: what the policy costs and whom it helps",
+    )
 
 
 class _ProgressLine:
@@ -54,12 +111,17 @@ class _ProgressLine:
         self._live = stream.isatty()
 
     def __call__(self, progress: alloc.Progress) -> None:
-        if self._live:
-            self._stream.write(
-                f"\r  stage {progress.stage}  solutions {progress.solutions_found:>3}  placed {progress.placed:>4}  "
-                f"objective {progress.objective:>9.1f}  bound {progress.bound:>9.1f}  {progress.elapsed:5.1f} s"
+        if not self._live:
+            return
+        if progress.phase is not alloc.Phase.SEARCH or progress.solutions_found == 0:
+            text = f"  {progress.elapsed:5.1f} s  {progress.detail}"
+        else:
+            text = (
+                f"  {progress.elapsed:5.1f} s  stage {progress.stage}  placed {progress.placed:>4}  "
+                f"met demand {progress.objective:>8.1f} of at most {progress.bound:>8.1f}"
             )
-            self._stream.flush()
+        self._stream.write("\r" + text[:99].ljust(99))
+        self._stream.flush()
 
     def close(self) -> None:
         if self._live:
@@ -67,13 +129,40 @@ class _ProgressLine:
             self._stream.flush()
 
 
+def fairness_policy(result: alloc.Result) -> dict[str, Any]:
+    return {"weight": result.fairness_weight, "sector_targets": dict(result.sector_targets)}
+
+
+def fill(preview: AllocationPreview) -> dict[str, float | None]:
+    """Median and 90th percentile of attendance / room capacity over the placements."""
+    ratios = fill_ratios(preview.problem, [(p.request_id, p.room_id) for p in preview.result.placements])
+    return {"median": _round(percentile(ratios, 0.5)), "p90": _round(percentile(ratios, 0.9))}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def preview_as_json(preview: AllocationPreview) -> dict[str, Any]:
+    result = preview.result
+    reasons = {p.request_id: p.reason for p in result.placements}
     return {
         "term": preview.term_name,
         "status": preview.status,
+        # "objective"/"best_bound"/"gap" are kept for scripts; "met_demand"/"best_possible" say the same.
         "objective": preview.objective,
         "best_bound": preview.best_bound,
         "gap": preview.gap,
+        "met_demand": preview.objective,
+        "best_possible": preview.best_bound,
+        "bound": {
+            "kind": str(result.bound_source),
+            "value": result.best_bound,
+            "static_maximum": result.static_bound,
+            "meaning": BOUND_WORDS[result.bound_source],
+        },
+        "fairness": fairness_policy(result),
+        "attendance_to_capacity": fill(preview),
         "wall_time": round(preview.wall_time, 3),
         "time_to_first_solution": preview.time_to_first_solution,
         "solutions_found": preview.solutions_found,
@@ -105,6 +194,7 @@ def preview_as_json(preview: AllocationPreview) -> dict[str, Any]:
                 "sessions": p.sessions,
                 "lost_to_closures": p.lost_to_closures,
                 "previous": p.previous,
+                "reason": reasons.get(p.request_id, ""),
             }
             for p in preview.placements
         ],
@@ -125,13 +215,44 @@ def preview_as_json(preview: AllocationPreview) -> dict[str, Any]:
     }
 
 
+def closeness(preview: AllocationPreview) -> str:
+    """ "within 2.3% of the best possible (measured against ...)", in plain words."""
+    result = preview.result
+    if result.bound_source is alloc.BoundSource.PROVEN:
+        return "the best possible (proven)"
+    return f"within {preview.gap:.1%} of the best possible ({BOUND_WORDS[result.bound_source]})"
+
+
+STATUS_WORDS = {
+    "optimal": "finished",
+    "feasible": "a good result, not proven best in the time limit",
+    "cancelled": "stopped; the best result found so far",
+    "unknown": "no solution in time; the first-come-first-served allocation",
+    "infeasible": "pinned placements break the rules",
+}
+
+
 def print_summary(preview: AllocationPreview, out: TextIO) -> None:
     counts = preview.counts
+    result = preview.result
     print(
-        f"Allocation of {preview.term_name}: {preview.status}, {preview.wall_time:.2f} s, "
-        f"gap to bound {preview.gap:.1%}",
+        f"Allocation of {preview.term_name}: {STATUS_WORDS.get(preview.status, preview.status)}, "
+        f"{preview.wall_time:.2f} s",
         file=out,
     )
+    print(f"  met demand {preview.objective:g}: {closeness(preview)}", file=out)
+    targets = ", ".join(f"{sector} {share:.0%}" for sector, share in result.sector_targets)
+    weight = result.fairness_weight
+    print(
+        f"  fairness policy: weight {weight:g}" + (f", sector targets {targets}" if weight else " (off)"),
+        file=out,
+    )
+    ratios = fill(preview)
+    if ratios["median"] is not None:
+        print(
+            f"  room fit (attendance / capacity): median {ratios['median']:.0%}, 90th percentile {ratios['p90']:.0%}",
+            file=out,
+        )
     print(
         f"  placed {counts['placed']}  (new {counts['new']}, moved {counts['moved']}, "
         f"unchanged {counts['unchanged']})   unmet {counts['unmet']}",
@@ -145,6 +266,9 @@ def print_summary(preview: AllocationPreview, out: TextIO) -> None:
         print("Moved:", file=out)
         for p in moved:
             print(f"  {p.title} ({p.organisation}): {p.previous} -> {p.room}, {p.hub} {p.when}", file=out)
+            reason = result.placement_for(p.request_id)
+            if reason is not None and reason.reason:
+                print(f"    {reason.reason}", file=out)
     if preview.unmet:
         print("Unmet:", file=out)
         for u in preview.unmet:
@@ -155,12 +279,63 @@ def print_summary(preview: AllocationPreview, out: TextIO) -> None:
         print(f"Note: {preview.size_note}", file=out)
 
 
+def side_by_side(with_fairness: AllocationPreview, without: AllocationPreview) -> dict[str, Any]:
+    """What the fairness policy costs and whom it helps: met share per sector with it and without it."""
+    off = {s.sector: s for s in without.sectors}
+    return {
+        "met_demand": {"with_fairness": with_fairness.objective, "without": without.objective},
+        "placed": {"with_fairness": len(with_fairness.placements), "without": len(without.placements)},
+        "sectors": [
+            {
+                "sector": s.sector,
+                "met_share_with_fairness": round(s.met_share, 4),
+                "met_share_without": round(off[s.sector].met_share, 4) if s.sector in off else None,
+            }
+            for s in with_fairness.sectors
+        ],
+    }
+
+
+def print_side_by_side(comparison: dict[str, Any], out: TextIO) -> None:
+    placed = comparison["placed"]
+    print(
+        f"With fairness off: {placed['without']} placed instead of {placed['with_fairness']}; met share by sector:",
+        file=out,
+    )
+    for row in comparison["sectors"]:
+        without = row["met_share_without"]
+        print(
+            f"  {row['sector']:<10} {row['met_share_with_fairness']:6.1%} with fairness, "
+            + ("—" if without is None else f"{without:6.1%} without"),
+            file=out,
+        )
+
+
+def _policy(args: argparse.Namespace) -> alloc.Policy | None:
+    if args.fairness_weight is None and not args.sector_target:
+        return None
+    default = alloc.Policy()
+    targets = dict(default.sector_targets)
+    if args.sector_target:
+        targets = {sector: 0.0 for sector in targets} | dict(args.sector_target)
+    if sum(targets.values()) > 1 + 1e-9:
+        raise InvalidInput(f"the sector target shares add up to {sum(targets.values()):.0%}; at most 100% is possible")
+    weight = default.fairness_weight if args.fairness_weight is None else args.fairness_weight
+    return replace(default, fairness_weight=weight, sector_targets=targets)
+
+
 def run(args: argparse.Namespace, context: CommandContext) -> int:
     service = context.services.allocation
     term_id = service.term_id(args.term)
+    policy = _policy(args)
     line = _ProgressLine(sys.stderr)
     try:
-        preview = service.preview(term_id, time_limit=args.time_limit, on_progress=line)
+        preview = service.preview(term_id, time_limit=args.time_limit, on_progress=line, policy=policy)
+        comparison = None
+        if args.compare_fairness_off:
+            off = replace(policy or alloc.Policy(), fairness_weight=0.0)
+            without = service.preview(term_id, time_limit=args.time_limit, on_progress=line, policy=off)
+            comparison = side_by_side(preview, without)
     finally:
         line.close()
     unmet_ids = {u.request_id for u in preview.unmet}
@@ -172,16 +347,17 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     if args.json:
         data = preview_as_json(preview)
         data["what_would_it_take"] = {str(k): v for k, v in explanations.items()}
+        if comparison is not None:
+            data["fairness_off"] = comparison
     else:
         print_summary(preview, sys.stdout)
+        if comparison is not None:
+            print_side_by_side(comparison, sys.stdout)
         for request_id, text in explanations.items():
             print(f"What it would take to meet request {request_id}: {text}")
     if args.apply:
         applied = service.apply(preview)
-        summary = (
-            f"applied: {applied.created} series created, {applied.moved} re-placed, {applied.unchanged} kept, "
-            f"{applied.withdrawn} withdrawn, {applied.unmet} requests unmet"
-        )
+        summary = "applied: " + accept_summary(preview, applied)
         if args.json:
             data["applied"] = summary
         else:
@@ -190,3 +366,15 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         json.dump(data, sys.stdout, indent=2)
         print()
     return 0
+
+
+def accept_summary(preview: AllocationPreview, applied: AppliedAllocation) -> str:
+    """What accepting wrote, in the review's own terms: a series booked this term for a request that kept
+    last term's place counts as kept, not as new (the review said "unchanged")."""
+    counts = preview.counts
+    written = applied.created + applied.moved
+    return (
+        f"{counts['placed']} placed ({counts['new']} new, {counts['moved']} moved, {counts['unchanged']} unchanged "
+        f"or pinned); {written} series written to the calendar, {applied.unchanged} already there, "
+        f"{applied.withdrawn} withdrawn; {applied.unmet} requests unmet"
+    )

@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 from scheduler.allocation import BoundSource, Status, check, solve
 from scheduler.allocation.candidates import build_candidates
 from scheduler.allocation.model import build_model
-from scheduler.allocation.scoring import SCALE, stage1_value
+from scheduler.allocation.scoring import SCALE, candidate_penalty, change_of, penalties_and_changes, stage1_value
 
 from .helpers import problem, random_borough, request, room, solve_checked
 from .test_properties import problems
@@ -124,3 +124,16 @@ def test_static_bound_leaves_out_requests_no_room_can_take():
     assert result.static_bound == stage1_value(p, [1, 3]) / SCALE
     assert result.objective == stage1_value(p, [1]) / SCALE
     _assert_honest(p, result)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_bulk_penalties_equal_the_one_by_one_rules(problem) -> None:
+    candidates = build_candidates(problem)
+    costs, changes = penalties_and_changes(problem, candidates.items)
+    existing = {e.request_id: e for e in problem.existing}
+    for candidate, cost, change in zip(candidates.items, costs, changes, strict=True):
+        previous = existing.get(candidate.request_id)
+        request = problem.request(candidate.request_id)
+        assert cost == candidate_penalty(problem, request, candidate, previous)
+        assert change == change_of(problem, candidate, previous)

@@ -1,0 +1,79 @@
+"""Policy rules of issue 14: keep-in-place unless a higher-priority request needs the place (and say who),
+right-sized rooms, fairness off as a policy, and progress reported from the start, phase by phase."""
+
+from __future__ import annotations
+
+from scheduler.allocation import Change, ExistingPlacement, Phase, Progress, Status, check, solve
+from scheduler.allocation.scoring import oversize_steps
+
+from .helpers import Window, problem, random_borough, request, room, solve_checked
+
+TUE_10_TO_14 = (Window(1, 600, 840),)
+
+
+def _kept_or_moved(newcomer_priority: int):
+    # A had room 1 on Tue at 10:00 and could also meet at 12:00; B can only meet at 10:00.
+    a = request("A", priority=2, windows=TUE_10_TO_14)
+    b = request("B", priority=newcomer_priority, title="Newcomer club")
+    previous = [ExistingPlacement("A", 1, 1, 600)]
+    return solve_checked(problem([room(1)], [a, b], previous, fairness_weight=0.0))
+
+
+def test_unchanged_request_keeps_its_place_against_a_lower_priority_newcomer():
+    result = _kept_or_moved(newcomer_priority=1)
+    kept = result.placement_for("A")
+    assert kept is not None and kept.change is Change.UNCHANGED
+    assert result.placement_for("B") is None
+
+
+def test_unchanged_request_moves_for_a_higher_priority_newcomer_and_says_who():
+    result = _kept_or_moved(newcomer_priority=3)
+    moved = result.placement_for("A")
+    assert moved is not None and moved.change is Change.TIME and moved.start == 720
+    assert result.placement_for("B") is not None
+    assert "Newcomer club (priority 3)" in moved.reason
+
+
+def test_a_group_gets_the_room_that_fits_it_rather_than_the_hall():
+    rooms = [room("hall", capacity=100), room("meeting", capacity=20)]
+    result = solve_checked(problem(rooms, [request(1, size=18)]))
+    assert result.placements[0].room_id == "meeting"
+    assert oversize_steps(18, 100) == 2 and oversize_steps(18, 20) == 0
+
+
+def test_fairness_weight_is_part_of_the_result():
+    requests = [request(1, sector="council", priority=4), request(2, sector="resident", priority=3)]
+    fair = solve_checked(problem([room(1)], requests))
+    off = solve_checked(problem([room(1)], requests, fairness_weight=0.0))
+    assert fair.fairness_weight == 0.25 and dict(fair.sector_targets)["resident"] == 0.4
+    assert off.fairness_weight == 0.0
+    assert {p.request_id for p in off.placements} == {1}
+
+
+def test_progress_is_reported_from_the_start_phase_by_phase():
+    p = random_borough(120, 10, seed=5)
+    reports: list[Progress] = []
+    result = solve(p, time_limit=10, on_progress=reports.append, num_workers=2)
+    assert check(p, result.placements) == []
+    assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
+    order = [Phase.CANDIDATES, Phase.MODEL, Phase.START, Phase.SEARCH, Phase.FINISH]
+    phases = [r.phase for r in reports]
+    assert phases[0] is Phase.CANDIDATES
+    assert [order.index(x) for x in phases] == sorted(order.index(x) for x in phases)
+    assert set(phases) == set(order)
+    assert all(r.detail for r in reports if r.phase is not Phase.SEARCH)
+    # Before the search nothing claims a solution; every report carries the honest bound.
+    before = (Phase.CANDIDATES, Phase.MODEL, Phase.START)
+    assert all(r.solutions_found == 0 for r in reports if r.phase in before)
+    assert all(r.objective <= r.bound + 1e-9 for r in reports)
+
+
+def test_variables_have_readable_names_only_on_request():
+    from scheduler.allocation.model import build_model
+
+    p = problem([room(3)], [request(12, shared=frozenset({"coach"})), request(13, shared=frozenset({"coach"}))])
+    plain, _ = build_model(p)
+    named, variables = build_model(p, debug_names=True)
+    assert not any(plain.proto.variables[v.index].name for v in variables.place)
+    names = [v.name for v in named.proto.variables]
+    assert "place_r12_room3_tue_1000" in names and "unmet_r13" in names
