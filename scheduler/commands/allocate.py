@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from scheduler import allocation as alloc
-from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.services.allocation import AllocationPreview
+
+if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
+    from scheduler import allocation as alloc
+    from scheduler.cli_context import CommandContext
+    from scheduler.services.allocation import AllocationPreview
 
 NAMES = frozenset({"allocate"})
 
