@@ -14,6 +14,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from models import db
+from tests.builders import make_borough
+
 ROOT = Path(__file__).resolve().parents[2]
 
 GROUP_MODULES = (
@@ -68,6 +71,38 @@ PROBE = textwrap.dedent(
 )
 
 
+# `hubsched hubs` reads the database (sqlalchemy; holidays and dateutil come with the services' recurrence),
+# but needs no migrations, feeds, spreadsheets, mail password, solver or web server.
+NOT_FOR_HUBS_LIST = tuple(h for h in HEAVY if h not in {"sqlalchemy", "holidays", "dateutil"})
+
+HUBS_LIST = textwrap.dedent(
+    """
+    import argparse, contextlib, io, json, sys
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from scheduler.bootstrap import bootstrap
+    from scheduler.commands import reference
+
+    url, heavy = json.loads(sys.argv[1])
+    parser = argparse.ArgumentParser(prog="hubsched")
+    reference.register(parser.add_subparsers(dest="command"))
+
+
+    class Context:  # what CommandContext gives a command, made without the migrations (models.db)
+        sessions = sessionmaker(create_engine(url))
+        operator = "Tester"
+        services = bootstrap(sessions, operator)
+
+
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        status = reference.run(parser.parse_args(["hubs"]), Context())
+    print(json.dumps({"status": status, "out": out.getvalue(), "heavy": [h for h in heavy if h in sys.modules]}))
+    """
+)
+
+
 def heavy_loaded_by(*modules: str) -> dict[str, list[str]]:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps([list(modules), list(HEAVY)])],
@@ -93,3 +128,25 @@ def test_the_probe_sees_a_heavy_import() -> None:
     loaded = heavy_loaded_by("scheduler.cli_context")
 
     assert "sqlalchemy" in loaded["scheduler.cli_context"]
+
+
+def test_listing_hubs_loads_no_migration_feed_spreadsheet_or_solver_library(sqlite_url: str) -> None:
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    make_borough(db.make_session_factory(engine))
+    engine.dispose()
+
+    result = subprocess.run(
+        [sys.executable, "-c", HUBS_LIST, json.dumps([sqlite_url, list(NOT_FOR_HUBS_LIST)])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert listed["status"] == 0
+    assert "Ilford Civic Hub" in listed["out"]  # it did read the hubs
+    assert listed["heavy"] == []
