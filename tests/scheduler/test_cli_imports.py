@@ -3,7 +3,9 @@
 Each command group module (scheduler/commands/*.py, scheduler/feeds/commands.py) keeps at its top only what
 `register()` and argument parsing need; the services, feeds, imports and reports are imported where a
 command runs. A fresh interpreter imports every group, registers it on a parser and prints its help; the
-libraries that take seconds to load must still be absent from sys.modules.
+libraries that take seconds to load must still be absent from sys.modules. `hubsched hubs`, run through
+the reference group on the real services, may read the database but loads no migration, feed, spreadsheet,
+mail-password, solver or web-server library.
 """
 
 from __future__ import annotations
