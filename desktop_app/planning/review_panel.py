@@ -49,7 +49,7 @@ from desktop_app.prompts import Prompts
 from scheduler import allocation as alloc
 from scheduler.allocation.scoring import fill_ratios, percentile
 from scheduler.errors import HubSchedError
-from scheduler.services.allocation import AllocationPreview, PlacementRow, UnmetRow
+from scheduler.services.allocation import AllocationPreview, AppliedAllocation, PlacementRow, UnmetRow
 
 # Columns sized to their contents (short); every other column shares the width left and wraps its text,
 # the row growing to show it whole, so nothing is cut off and no sideways scrolling is needed.

@@ -14,13 +14,15 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from scheduler import allocation as alloc
+from scheduler import allocation as alloc  # pure dataclasses: the solver itself loads on first use
 from scheduler.allocation.scoring import fill_ratios, percentile
-from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.services.allocation import AllocationPreview, AppliedAllocation
+
+if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
+    from scheduler.services.allocation import AllocationPreview, AppliedAllocation
 
 NAMES = frozenset({"allocate"})
 

@@ -12,12 +12,14 @@ import json
 import sys
 from datetime import date, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models.types import SizeSource
-from scheduler.cli_context import CommandContext
+from models.vocabulary import SizeSource
 from scheduler.errors import InvalidInput
-from scheduler.services.attendance import OUTCOME_LABELS, AttendanceEntry, AttendanceService, parse_outcome
-from scheduler.services.directory import DirectoryService
+
+if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
+    from scheduler.services.attendance import AttendanceService
 
 NAMES = frozenset({"attendance"})
 
@@ -96,6 +98,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         return 0
     if args.attendance_command == "sizes":
         return _sizes(args, context)
+    from scheduler.services.directory import DirectoryService
+
     hub_id = DirectoryService(context.sessions).hub_id(args.hub) if args.hub else None
     text = service.export_csv(args.first, args.last, hub_id=hub_id, past_only=not args.all)
     if args.out:
@@ -110,6 +114,9 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _record(args: argparse.Namespace, context: CommandContext, service: AttendanceService) -> int:
+    from scheduler.services.attendance import OUTCOME_LABELS, AttendanceEntry, parse_outcome
+    from scheduler.services.directory import DirectoryService
+
     outcome = parse_outcome(args.outcome, headcount_given=args.count is not None)
     if outcome is None:
         raise InvalidInput("give --count N (it took place) or --outcome late-cancel / no-show")

@@ -15,11 +15,13 @@ import os
 import sys
 from dataclasses import replace
 from datetime import date, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput, NotFound
-from scheduler.services.closures import AddedClosure, ClosureDraft, Rehoming, accept_hub
+
+if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
+    from scheduler.services.closures import AddedClosure, ClosureDraft, Rehoming
 
 NAMES = frozenset({"closures"})
 
@@ -78,7 +80,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _scope(args: argparse.Namespace, context: CommandContext, base: ClosureDraft | None) -> ClosureDraft:
-    from models.types import ClosureScope
+    from models.vocabulary import ClosureScope
+    from scheduler.services.closures import ClosureDraft
 
     hubs = context.services.directory.hubs()
     draft = base or ClosureDraft(ClosureScope.BOROUGH, args.first, args.last, args.reason or "")
@@ -208,8 +211,11 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         plan: list[Rehoming] = []  # a new reason only: the sessions stay as the closure left them
     else:
         plan = closures.plan_rehoming(draft, editing=editing)
-    for hub in args.accept:
-        plan = accept_hub(plan, hub)
+    if args.accept:
+        from scheduler.services.closures import accept_hub
+
+        for hub in args.accept:
+            plan = accept_hub(plan, hub)
     figures = closures.last_figures
     applied: AddedClosure | None = None
     if args.apply:

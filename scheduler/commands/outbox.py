@@ -14,10 +14,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
 from scheduler.notify.mail import SECURITY, DeliveryFailed, SmtpSettings, SmtpTransport, store_password
+
+if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
 
 NAMES = frozenset({"outbox"})
 

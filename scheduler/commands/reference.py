@@ -12,28 +12,24 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models.types import Sector
-from scheduler.cli_context import CommandContext
+from models.vocabulary import Sector
 from scheduler.errors import InvalidInput, NeedsConfirmation, NotFound
 from scheduler.imports import values
-from scheduler.services.reference import (
-    BreakDraft,
-    ContactDraft,
-    FacilityDraft,
-    HoursException,
-    HoursWindow,
-    HubDraft,
-    OrganisationDraft,
-    Record,
-    ReferenceService,
-    RoomDraft,
-    TeamDraft,
-    TermDraft,
-    contact_from_line,
-    jsonable,
-)
+
+if TYPE_CHECKING:  # the service loads the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
+    from scheduler.services.reference import (
+        BreakDraft,
+        ContactDraft,
+        HoursException,
+        HubDraft,
+        OrganisationDraft,
+        Record,
+        ReferenceService,
+        RoomDraft,
+    )
 
 NAMES = frozenset({"init", "hubs", "rooms", "facilities", "orgs", "teams", "terms"})
 SECTORS = [s.value for s in Sector]
@@ -51,6 +47,8 @@ def _typed(parse):
 
 def parse_exception(text: str) -> HoursException:
     """'2026-12-01..2027-02-28 Thu 09:00-21:00 Winter late' or '2027-01-22 closed Boiler repair'."""
+    from scheduler.services.reference import HoursException
+
     if text.strip().lower() == "none":
         return None  # type: ignore[return-value]  # edit: clear the exceptions
     parts = text.split()
@@ -73,6 +71,8 @@ def parse_exception(text: str) -> HoursException:
 
 def parse_break(text: str) -> BreakDraft:
     """'2027-02-15..2027-02-19 Half-term'."""
+    from scheduler.services.reference import BreakDraft
+
     dates, _, name = text.strip().partition(" ")
     first_text, _, last_text = dates.partition("..")
     first = values.parse_date(first_text)
@@ -81,6 +81,8 @@ def parse_break(text: str) -> BreakDraft:
 
 def _contact(text: str) -> ContactDraft:
     """'Name|role|email|phone|notices' (later parts optional; 'notices' flags who the outbox writes to)."""
+    from scheduler.services.reference import contact_from_line
+
     return contact_from_line(text)
 
 
@@ -280,6 +282,8 @@ def _print(args: argparse.Namespace, record: Record, verb: str) -> None:
 
 
 def _record_json(record: Record) -> dict[str, Any]:
+    from scheduler.services.reference import jsonable
+
     return {"id": record.id, "version": record.version, **jsonable(record.draft), "context": record.context}
 
 
@@ -338,6 +342,8 @@ def _init(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _hub_draft(args: argparse.Namespace, base: HubDraft) -> HubDraft:
+    from scheduler.services.reference import HoursWindow
+
     changes: dict[str, Any] = {}
     for field_name, attr in (("area", "area"), ("address", "address"), ("postcode", "postcode")):
         if getattr(args, attr) is not None:
@@ -356,6 +362,8 @@ def _hub_draft(args: argparse.Namespace, base: HubDraft) -> HubDraft:
 
 
 def _hubs(args: argparse.Namespace, action: str, service: ReferenceService) -> int:
+    from scheduler.services.reference import HubDraft
+
     if action == "list":
         hubs = service.hubs()
         if args.json:
@@ -406,6 +414,8 @@ def _hubs(args: argparse.Namespace, action: str, service: ReferenceService) -> i
 
 
 def _rooms(args: argparse.Namespace, action: str, service: ReferenceService) -> int:
+    from scheduler.services.reference import RoomDraft
+
     if action == "list":
         hub_id = _find(service.hubs(), args.hub, "hub").id if getattr(args, "hub", None) else None
         return _list(
@@ -457,6 +467,8 @@ def _rooms(args: argparse.Namespace, action: str, service: ReferenceService) -> 
 
 
 def _facilities(args: argparse.Namespace, action: str, service: ReferenceService) -> int:
+    from scheduler.services.reference import FacilityDraft
+
     if action == "list":
         return _list(args, service.facilities(), lambda f: f"{f.draft.key:<20} {f.draft.name}  ({f.in_use} room(s))")
     record = service.add_facility(FacilityDraft(args.key, args.name))
@@ -482,6 +494,8 @@ def _org_draft(args: argparse.Namespace, base: OrganisationDraft) -> Organisatio
 
 
 def _orgs(args: argparse.Namespace, action: str, service: ReferenceService) -> int:
+    from scheduler.services.reference import OrganisationDraft, jsonable
+
     if action == "list":
         return _list(
             args,
@@ -515,6 +529,8 @@ def _orgs(args: argparse.Namespace, action: str, service: ReferenceService) -> i
 
 
 def _teams(args: argparse.Namespace, action: str, service: ReferenceService) -> int:
+    from scheduler.services.reference import TeamDraft
+
     if action == "list":
         return _list(
             args,
@@ -553,6 +569,8 @@ def _teams(args: argparse.Namespace, action: str, service: ReferenceService) -> 
 
 
 def _terms(args: argparse.Namespace, action: str, service: ReferenceService) -> int:
+    from scheduler.services.reference import TermDraft
+
     terms = service.terms()
     if action == "list":
         return _list(

@@ -12,11 +12,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.reporting.report import build_report
-from scheduler.reporting.xlsx import write_xlsx
+
+if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
 
 NAMES = frozenset({"report"})
 
@@ -32,6 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
+    from scheduler.reporting.report import build_report
+
     service = context.services.learning
     report = build_report(service.learning_data(service.term_id(args.term)), disclosure=True)
     if args.pdf is None and args.xlsx is None and not args.json:
@@ -40,6 +43,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         if path is not None and not path.parent.exists():
             raise InvalidInput(f"cannot write {path}: folder {path.parent} does not exist")
     if args.xlsx is not None:
+        from scheduler.reporting.xlsx import write_xlsx
+
         write_xlsx(report, args.xlsx)
         print(f"wrote {args.xlsx} ({len(report.sections)} sheets)")
     if args.pdf is not None:

@@ -14,11 +14,13 @@ import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scheduler.cli_context import CommandContext
 from scheduler.errors import InvalidInput
-from scheduler.imports.service import BookingFilter, ImportCheck, ImportRefused, SpreadsheetService
-from scheduler.services.directory import DirectoryService
+
+if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
+    from scheduler.imports.service import ImportCheck
 
 NAMES = frozenset({"template", "import", "export"})
 IMPORTABLE = ["requests", "rooms", "organisations"]
@@ -67,6 +69,9 @@ def check_as_json(check: ImportCheck) -> dict:
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
+    from scheduler.imports.service import BookingFilter, ImportRefused, SpreadsheetService
+    from scheduler.services.directory import DirectoryService
+
     service = SpreadsheetService(context.sessions, context.operator, clock=context.services.booking.clock)
     directory = DirectoryService(context.sessions)
     if args.command == "template":

@@ -14,15 +14,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models.types import Visibility
-from scheduler.cli_context import CommandContext
+from models.vocabulary import Visibility
 from scheduler.errors import InvalidInput
-from scheduler.feeds.importer import MAX_FILE_BYTES, IcsImporter
-from scheduler.feeds.publish import check_target, publish
-from scheduler.feeds.server import Limits, make_server
-from scheduler.feeds.service import FeedService
-from scheduler.services.directory import DirectoryService
+from scheduler.feeds.limits import Limits
+
+if TYPE_CHECKING:  # icalendar, waitress and the database library: imported where a command runs, not for --help
+    from scheduler.cli_context import CommandContext
+    from scheduler.feeds.service import FeedService
 
 NAMES = frozenset({"feeds"})
 BASE_URL_VAR = "HUBSCHED_FEEDS_BASE_URL"
@@ -100,6 +100,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
+    from scheduler.feeds.publish import check_target
+    from scheduler.feeds.service import FeedService
+
     action = args.feeds_command
     if action == "publish":
         return _publish(FeedService(context.sessions), args.directory)
@@ -127,6 +130,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _publish(service: FeedService, directory: Path) -> int:
+    from scheduler.feeds.publish import check_target, publish
+
     check_target(directory)  # before any organisation token is issued
     feeds = service.build_all()
     try:
@@ -147,6 +152,8 @@ def _log_line(line: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from scheduler.feeds.server import make_server
+
     server = make_server(args.directory, args.host, args.port, log=_log_line, limits=Limits(threads=args.threads))
     host, port = server.server_address
     print(f"serving feeds from {args.directory} on http://{host}:{port}/ (Ctrl+C stops)", flush=True)
@@ -156,6 +163,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace, context: CommandContext) -> int:
+    from scheduler.feeds.service import FeedService
+
     base = args.base_url or os.environ.get(BASE_URL_VAR)
     if not base:
         raise InvalidInput(f"no base URL: give --base-url https://feeds.example.org or set ${BASE_URL_VAR}")
@@ -167,6 +176,9 @@ def _list(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _import(args: argparse.Namespace, context: CommandContext) -> int:
+    from scheduler.feeds.importer import MAX_FILE_BYTES, IcsImporter
+    from scheduler.services.directory import DirectoryService
+
     directory = DirectoryService(context.sessions)
     room_id = directory.room_id(args.hub, args.room)
     organisation_id = directory.organisation_id(args.org)

@@ -42,6 +42,7 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.utilities import BadRequest
 
 from scheduler.errors import InvalidInput
+from scheduler.feeds.limits import Limits
 from scheduler.feeds.publish import INDEX_NAME, read_index
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -50,19 +51,6 @@ SERVER_NAME = "HubSchedulerFeeds"
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 LogLine = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What the server allows one client. The defaults suit a feed server on the open internet."""
-
-    max_request_header_size: int = 16 * 1024  # request line and headers together, bytes (else 431)
-    max_request_body_size: int = 4 * 1024  # a feed request has no body (else 413)
-    channel_timeout: int = 30  # seconds an idle connection is kept open
-    cleanup_interval: int = 5  # seconds between sweeps for idle connections
-    backlog: int = 2048  # listen queue for connections not yet accepted
-    connection_limit: int = 4000  # open connections before the server stops accepting more
-    threads: int = 8  # application threads; sockets are handled asynchronously
 
 
 # -- which files are served ------------------------------------------------------------------------------
@@ -439,7 +427,7 @@ def make_server(
     port: int = 8080,
     *,
     log: LogLine | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = Limits(),  # noqa: B008 (frozen: shared safely)
 ) -> FeedServer:
     """A server (not yet running) for the published folder; port 0 picks a free port.
 
