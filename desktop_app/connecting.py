@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop_app.planning.workers import BackgroundJob, TaskWorker
 from desktop_app.services import AppServices
-from scheduler.errors import DatabaseUnavailable
+from scheduler.errors import DatabaseUnavailable, HubSchedError
 from scheduler.recurrence import bank_holiday
 
 CANCELLED = "connecting to the database was cancelled"
@@ -46,8 +46,16 @@ def connect_with_progress(
     dialog.setWindowTitle(_tr("Hub Scheduler"))
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(400)  # a quick local database never shows it
-    worker = TaskWorker(lambda _stop: connect())
     outcome: dict[str, object] = {}
+
+    def attempt(_stop: object) -> AppServices:
+        try:
+            return connect()
+        except HubSchedError as exc:
+            outcome["exception"] = exc  # re-raised as itself on the GUI thread, type and all
+            raise
+
+    worker = TaskWorker(attempt)
     worker.finished.connect(lambda services: outcome.setdefault("services", services))
     worker.failed.connect(lambda message: outcome.setdefault("error", message))
     job = BackgroundJob(worker)
@@ -66,6 +74,10 @@ def connect_with_progress(
         if isinstance(opened, AppServices):
             opened.close()
         raise DatabaseUnavailable(CANCELLED)
+    if "exception" in outcome:
+        exception = outcome["exception"]
+        assert isinstance(exception, HubSchedError)
+        raise exception  # its own type, so start-up can tell a newer schema from an unreachable server
     if "error" in outcome:
         raise DatabaseUnavailable(str(outcome["error"]))
     services = outcome["services"]

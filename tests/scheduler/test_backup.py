@@ -119,7 +119,10 @@ def _lines(path: Path) -> list[str]:
         (lambda lines: lines[:-1], "cut off (no end marker)"),
         (lambda lines: lines[:-40] + lines[-1:], "the end marker says"),
         (lambda lines: ['{"format": "something else"}', *lines[1:]], "neither an SQLite file nor"),
-        (lambda lines: [lines[0].replace('"schema": "0003"', '"schema": "0099"'), *lines[1:]], "newer Hub Scheduler"),
+        (
+            lambda lines: [lines[0].replace(f'"schema": "{db.head_revision()}"', '"schema": "0099"'), *lines[1:]],
+            "newer Hub Scheduler",
+        ),
         (lambda lines: [*lines[:5], '{"t": "hubs", "r": {"id": "x"', *lines[5:]], "not a usable"),
         (lambda lines: [*lines[:5], '{"t": "secrets", "r": {}}', *lines[5:]], "unknown table 'secrets'"),
     ],

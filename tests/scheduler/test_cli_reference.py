@@ -63,13 +63,13 @@ def test_a_mistake_is_one_line_with_a_suggestion(url, capsys) -> None:
 def test_a_change_under_booked_sessions_lists_them_and_needs_yes(url, capsys, monkeypatch) -> None:
     booking = [
         "book", "--hub", "Ilford Civic Hub", "--room", "Main Hall", "--org", "Ilford Food Pantry", "--title",
-        "Food pantry", "--date", "2099-01-16", "--start", "12:00", "--end", "15:00", "--attendance", "40",
+        "Food pantry", "--date", "2027-01-15", "--start", "12:00", "--end", "15:00", "--attendance", "40",
     ]  # fmt: skip
     assert hubsched(url, *booking) == 0
     capsys.readouterr()
     assert hubsched(url, "rooms", "edit", "Main Hall", "--hub", "Ilford Civic Hub", "--capacity", "20") == 2
     err = capsys.readouterr().err
-    assert "  Food pantry (Ilford Food Pantry) on Fri 16 Jan 2099 12:00–15:00" in err
+    assert "  Food pantry (Ilford Food Pantry) on Fri 15 Jan 2027 12:00–15:00" in err
     assert err.splitlines()[-1].endswith(
         "(give --yes to go ahead) affects 1 booked session(s): " + err.splitlines()[0].strip()
     )
@@ -126,13 +126,13 @@ def test_template_import_check_and_export_from_the_command_line(url, tmp_path, c
     assert data["applied"] and data["counts"] == {"add": 1, "update": 0, "unchanged": 0}
     booking = [
         "book", "--hub", "Hainault Hub", "--room", "Booth", "--org", "Ilford Food Pantry", "--title", "Chat",
-        "--date", "2099-01-16", "--start", "10:00", "--end", "11:00", "--repeat", "weekly", "--until", "2099-01-30",
+        "--date", "2027-01-15", "--start", "10:00", "--end", "11:00", "--repeat", "weekly", "--until", "2027-01-29",
     ]  # fmt: skip
     assert hubsched(url, *booking) == 0
     out_file = tmp_path / "bookings.csv"
-    assert hubsched(url, "export", "bookings", str(out_file), "--from", "2099-01-01", "--to", "2099-01-31",
+    assert hubsched(url, "export", "bookings", str(out_file), "--from", "2027-01-01", "--to", "2027-01-31",
                     "--hub", "Hainault Hub") == 0  # fmt: skip
     assert "wrote 3 bookings row(s)" in capsys.readouterr().out
-    assert out_file.read_text(encoding="utf-8-sig").splitlines()[1].startswith("2099-01-16,10:00,11:00,Hainault Hub")
-    assert hubsched(url, "export", "bookings", str(out_file), "--from", "2099-01-01") == 2
+    assert out_file.read_text(encoding="utf-8-sig").splitlines()[1].startswith("2027-01-15,10:00,11:00,Hainault Hub")
+    assert hubsched(url, "export", "bookings", str(out_file), "--from", "2027-01-01") == 2
     assert "give the dates" in capsys.readouterr().err
