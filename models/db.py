@@ -9,14 +9,13 @@ Must not import: scheduler, desktop_app, PySide6.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -24,6 +23,9 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ENV_VAR = "HUBSCHED_DB"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -198,6 +200,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # Alembic loads only when the schema changes
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -237,9 +241,26 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+_REVISION_LINE = re.compile(r"""^(down_)?revision(?:\s*:[^=]*)?\s*=\s*(?:['"](\w+)['"]|None)""", re.MULTILINE)
+
+
+@cache
+def _revision_chain() -> dict[str, str | None]:
+    """Each migration's revision and the one it follows, read from the migration files.
+
+    WORKAROUND: asking Alembic (ScriptDirectory) costs a third of a second of imports on every command,
+    and every command checks the schema's revision before it runs; these two assignments are all that
+    check needs. tests/models/test_schema.py asserts that this agrees with Alembic's own reading.
+    """
+    chain: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("[0-9]*.py")):
+        found = {bool(m.group(1)): m.group(2) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))}
+        chain[found[False]] = found.get(True)
+    return chain
+
+
 def _known_revisions() -> set[str]:
-    script = ScriptDirectory(str(MIGRATIONS))
-    return {rev.revision for rev in script.walk_revisions()}
+    return set(_revision_chain())
 
 
 def _our_tables() -> list[str]:
@@ -279,8 +300,10 @@ def upgrade(engine: Engine, revision: str = "head") -> list[str]:
     repaired when its tables are empty and refused otherwise (HalfMadeSchema). Returns the tables a
     repair dropped (usually none).
     """
+    from alembic import command
+
     with schema_transaction(engine) as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+        current = _revision_of(connection)
         check_revision(current)
         repaired = _repair_half_made(connection) if current is None else []
         config = _alembic_config(engine)
@@ -289,15 +312,23 @@ def upgrade(engine: Engine, revision: str = "head") -> list[str]:
     return repaired
 
 
+def _revision_of(connection: Connection) -> str | None:
+    """The revision recorded in Alembic's version table (None for a database without one)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.scalar(text("SELECT version_num FROM alembic_version"))
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision_of(connection)
 
 
 def head_revision() -> str:
-    script = ScriptDirectory(str(MIGRATIONS))
-    head = script.get_current_head()
-    assert head is not None
+    """The newest migration: the one no other migration follows."""
+    chain = _revision_chain()
+    followed = set(chain.values())
+    (head,) = [revision for revision in chain if revision not in followed]
     return head
 
 

@@ -19,12 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from models import db
-from models.types import Frequency, Visibility
-from resources import locate
-from scheduler import backup as backups
+from models.vocabulary import Frequency, Visibility
 from scheduler import validation
 from scheduler.cli_context import CommandContext, CommandGroup
 from scheduler.commands import allocate as allocate_commands
@@ -34,13 +29,11 @@ from scheduler.commands import outbox as outbox_commands
 from scheduler.commands import reference as reference_commands
 from scheduler.commands import report as report_commands
 from scheduler.commands import spreadsheets as spreadsheet_commands
-from scheduler.database import describe_database_error
 from scheduler.errors import HubSchedError, InvalidInput, ValidationError
 from scheduler.feeds import commands as feed_commands
-from scheduler.services.booking import NewBooking
-from scheduler.services.demo import read_demo_file
-from scheduler.services.directory import DirectoryService
-from scheduler.services.queries import OccurrenceQueries
+
+# Building the parser and `--help` import nothing of the database library or the services: every command
+# imports what it uses when it runs (tests/scheduler/test_cli_imports.py keeps it so).
 
 EXIT_USER_ERROR = 2
 # Feature packages add their commands here (each a CommandGroup module).
@@ -116,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         metavar="URL",
-        help=f"SQLAlchemy database URL (default: ${db.ENV_VAR} or an SQLite file in your user data folder)",
+        help="SQLAlchemy database URL (default: $HUBSCHED_DB or an SQLite file in your user data folder)",
     )
     parser.add_argument("--operator", metavar="NAME", help="your name for the audit log (default: login name)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -177,6 +170,8 @@ def _fail(message: str) -> int:
 
 
 def _run(args: argparse.Namespace, context: CommandContext) -> int:
+    from models import db
+
     if args.command == "restore":
         return _restore(args, context)
     context.ready()
@@ -184,10 +179,16 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
         print(f"database {db.display_url(context.url)} is at schema revision {db.current_revision(context.engine)}")
         return 0
     if args.command == "backup":
+        from scheduler import backup as backups
+
         made = backups.backup(context.engine, args.file)
         print(f"backed up {db.display_url(context.url)} to {made}")
         return 0
     if args.command == "demo":
+        from resources import locate
+        from scheduler import backup as backups
+        from scheduler.services.demo import read_demo_file
+
         data = read_demo_file(locate("demo/borough.yaml"))
         if args.reset and backups.has_data(context.engine):
             _confirm(
@@ -214,6 +215,9 @@ def _run(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _restore(args: argparse.Namespace, context: CommandContext) -> int:
+    from models import db
+    from scheduler import backup as backups
+
     verified = backups.verify(args.file)  # before anything is touched, even the schema
     try:
         _confirm(
@@ -233,6 +237,9 @@ def _restore(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _occurrences(args: argparse.Namespace, context: CommandContext) -> int:
+    from scheduler.services.directory import DirectoryService
+    from scheduler.services.queries import OccurrenceQueries
+
     if args.last < args.first:
         raise InvalidInput(f"--to {args.last} is before --from {args.first}")
     directory = DirectoryService(context.sessions)
@@ -258,6 +265,9 @@ def _occurrences(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _book(args: argparse.Namespace, context: CommandContext) -> int:
+    from scheduler.services.booking import NewBooking
+    from scheduler.services.directory import DirectoryService
+
     title = validation.clean_title("--title", args.title)
     public_title = validation.clean_title("--public-title", args.public_title, required=False)
     window = validation.BookingWindow.from_environment()
@@ -321,6 +331,11 @@ def main(
 ) -> int:
     """Run the command line; returns the exit status (0 ok, 2 a user mistake)."""
     args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from models import db
+    from scheduler.database import describe_database_error
+
     operator = args.operator or os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
     try:
         operator = validation.clean_text("--operator", operator, max_length=120, required=True)

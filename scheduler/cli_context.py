@@ -11,17 +11,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from models import db
-from scheduler.backup import BackupPolicy
-from scheduler.bootstrap import Services, bootstrap
-from scheduler.database import Database, describe_database_error
-from scheduler.database import ready as ready_database
 from scheduler.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:  # the database library loads when a command runs, so `hubsched --help` answers at once
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from scheduler.backup import BackupPolicy
+    from scheduler.bootstrap import Services
 
 
 class CommandContext:
@@ -31,6 +30,10 @@ class CommandContext:
     pdf_renderer: Callable[[Any, Path], None] | None = None
 
     def __init__(self, url: str, operator: str, backups: BackupPolicy | None = None):
+        from models import db
+        from scheduler.backup import BackupPolicy
+        from scheduler.database import Database
+
         self.url = url
         self.operator = operator
         self.backups = backups if backups is not None else BackupPolicy.from_environment()
@@ -46,6 +49,8 @@ class CommandContext:
     def services(self) -> Services:
         """The scheduler services for this run, wired once (the CLI's composition root)."""
         if self._services is None:
+            from scheduler.bootstrap import bootstrap
+
             self._services = bootstrap(self.sessions, self.operator)
         return self._services
 
@@ -55,6 +60,10 @@ class CommandContext:
         A database from a newer version is refused before anything is written; an older one is backed up
         before it is upgraded; the first command of the day makes the daily backup.
         """
+        from models import db
+        from scheduler.database import describe_database_error
+        from scheduler.database import ready as ready_database
+
         try:
             ready_database(self.database)
         except db.SchemaError as exc:

@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -395,7 +395,11 @@ class ReferenceService:
         with self._sessions() as session:
             return [
                 Record(h.id, h.version, hub_draft(h), h.name, h.area, len(h.rooms))
-                for h in session.scalars(select(Hub).order_by(Hub.name))
+                for h in session.scalars(
+                    select(Hub)
+                    .order_by(Hub.name)
+                    .options(selectinload(Hub.opening_hours), selectinload(Hub.exceptions), selectinload(Hub.rooms))
+                )
             ]
 
     def hub(self, hub_id: int) -> Record[HubDraft]:
@@ -518,16 +522,25 @@ class ReferenceService:
             )
         return errors
 
-    def _room_record(self, session: Session, room: Room) -> Record[RoomDraft]:
-        used = session.scalar(select(func.count()).select_from(Series).where(Series.room_id == room.id)) or 0
+    def _room_record(self, session: Session, room: Room, used: int | None = None) -> Record[RoomDraft]:
+        if used is None:
+            used = session.scalar(select(func.count()).select_from(Series).where(Series.room_id == room.id)) or 0
         return Record(room.id, room.version, room_draft(room), f"{room.name}, {room.hub.name}", room.hub.name, used)
 
     def rooms(self, hub_id: int | None = None) -> list[Record[RoomDraft]]:
-        query = select(Room).join(Room.hub).order_by(Hub.name, Room.name)
+        query = (
+            select(Room)
+            .join(Room.hub)
+            .order_by(Hub.name, Room.name)
+            .options(selectinload(Room.facilities), selectinload(Room.hub))
+        )
         if hub_id is not None:
             query = query.where(Room.hub_id == hub_id)
         with self._sessions() as session:
-            return [self._room_record(session, r) for r in session.scalars(query)]
+            # How many series each room has, in one query rather than one per room.
+            counts = session.execute(select(Series.room_id, func.count()).group_by(Series.room_id))
+            used = {room_id: count for room_id, count in counts}
+            return [self._room_record(session, r, used.get(r.id, 0)) for r in session.scalars(query)]
 
     def room(self, room_id: int) -> Record[RoomDraft]:
         with self._sessions() as session:

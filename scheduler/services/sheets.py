@@ -21,7 +21,6 @@ from models.entities import Hub, Occurrence, Organisation, Room, Series
 from models.types import Visibility
 from scheduler.errors import NotFound
 from scheduler.feeds.privacy import NEUTRAL_TITLE, PRIVATE_TITLE, FeedKind
-from scheduler.feeds.service import FeedService, feed_specs
 from scheduler.recurrence import to_local, to_utc
 
 
@@ -106,6 +105,8 @@ class PrintSheets:
 
     def _room_feed_path(self, room_id: int) -> str:
         # Room feeds need no organisation tokens: read-only, nothing is issued here.
+        from scheduler.feeds.service import FeedService, feed_specs  # the iCalendar library, only for a sheet
+
         specs = feed_specs(FeedService(self._sessions).facts(), {})
         return next((s.path for s in specs if s.kind is FeedKind.ROOM and s.subject_id == room_id), "")
 

@@ -111,3 +111,12 @@ def test_database_refuses_reviving_a_cancelled_session_into_a_taken_slot(session
         revived_id = cancelled.occurrences[0].id
     with pytest.raises(IntegrityError), sessions.begin() as s:
         s.get(Occurrence, revived_id).status = OccurrenceStatus.CONFIRMED
+
+
+def test_the_revision_chain_read_from_the_files_is_alembics() -> None:
+    """models.db reads the migrations' revisions itself (so commands start without Alembic): it must agree."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(db.MIGRATIONS))
+    assert db._revision_chain() == {r.revision: r.down_revision for r in script.walk_revisions()}
+    assert db.head_revision() == script.get_current_head()

@@ -2,10 +2,10 @@
 
 Each command group module (scheduler/commands/*.py, scheduler/feeds/commands.py) keeps at its top only what
 `register()` and argument parsing need; the services, feeds, imports and reports are imported where a
-command runs. A fresh interpreter imports every group, registers it on a parser and prints its help; the
-libraries that take seconds to load must still be absent from sys.modules. `hubsched hubs`, run through
-the reference group on the real services, may read the database but loads no migration, feed, spreadsheet,
-mail-password, solver or web-server library.
+command runs, and scheduler.cli itself loads the database library only once a command is chosen. A fresh
+interpreter builds the parsers and prints every help; the libraries that take seconds to load must still
+be absent from sys.modules. `hubsched hubs`, run through scheduler.cli.main on a real database, may read it
+but loads no migration, feed, spreadsheet, mail-password, solver or web-server library.
 """
 
 from __future__ import annotations
@@ -79,28 +79,32 @@ NOT_FOR_HUBS_LIST = tuple(h for h in HEAVY if h not in {"sqlalchemy", "holidays"
 
 HUBS_LIST = textwrap.dedent(
     """
-    import argparse, contextlib, io, json, sys
+    import contextlib, io, json, sys
 
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import sessionmaker
-
-    from scheduler.bootstrap import bootstrap
-    from scheduler.commands import reference
+    from scheduler import cli
 
     url, heavy = json.loads(sys.argv[1])
-    parser = argparse.ArgumentParser(prog="hubsched")
-    reference.register(parser.add_subparsers(dest="command"))
-
-
-    class Context:  # what CommandContext gives a command, made without the migrations (models.db)
-        sessions = sessionmaker(create_engine(url))
-        operator = "Tester"
-        services = bootstrap(sessions, operator)
-
-
     with contextlib.redirect_stdout(io.StringIO()) as out:
-        status = reference.run(parser.parse_args(["hubs"]), Context())
+        status = cli.main(["--db", url, "hubs"])
     print(json.dumps({"status": status, "out": out.getvalue(), "heavy": [h for h in heavy if h in sys.modules]}))
+    """
+)
+
+CLI_HELP = textwrap.dedent(
+    """
+    import argparse, json, sys
+
+    from scheduler import cli
+
+    heavy = json.loads(sys.argv[1])
+    pending = [cli.build_parser()]
+    while pending:  # every command's help, as `hubsched [COMMAND [ACTION]] --help` prints it
+        current = pending.pop()
+        current.format_help()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())
+    print(json.dumps([h for h in heavy if h in sys.modules]))
     """
 )
 
@@ -126,10 +130,25 @@ def test_registering_every_command_group_loads_no_heavy_library() -> None:
 
 
 def test_the_probe_sees_a_heavy_import() -> None:
-    """The check above can fail: the CLI context (engine, services) does load the database library."""
-    loaded = heavy_loaded_by("scheduler.cli_context")
+    """The check above can fail: the services' wiring does load the database library."""
+    loaded = heavy_loaded_by("scheduler.bootstrap")
 
-    assert "sqlalchemy" in loaded["scheduler.cli_context"]
+    assert "sqlalchemy" in loaded["scheduler.bootstrap"]
+
+
+def test_the_whole_command_line_and_every_help_load_no_heavy_library() -> None:
+    """`hubsched --help` and every `hubsched COMMAND --help`: the real parser, built by scheduler.cli."""
+    result = subprocess.run(
+        [sys.executable, "-c", CLI_HELP, json.dumps(list(HEAVY))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
 
 
 def test_listing_hubs_loads_no_migration_feed_spreadsheet_or_solver_library(sqlite_url: str) -> None:
