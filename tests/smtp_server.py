@@ -75,7 +75,7 @@ def smtp_server():
 
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = auth_data.login == b"hubs" and auth_data.password == b"s3cret"
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # unhandled: the server answers 535 itself
 
     controller = Controller(
         recorder,
@@ -134,7 +134,7 @@ def tls_server(request, tmp_path):
     recorder = Recorder()
 
     def authenticate(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=auth_data.login == b"hubs" and auth_data.password == b"s3cret")
+        return AuthResult(success=auth_data.login == b"hubs" and auth_data.password == b"s3cret", handled=False)
 
     options = (
         {"tls_context": context, "require_starttls": True}

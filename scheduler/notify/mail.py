@@ -93,9 +93,10 @@ class SmtpTransport:
 
     def __enter__(self) -> SmtpTransport:
         s = self._settings
+        smtp: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls())
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls())
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
@@ -107,6 +108,8 @@ class SmtpTransport:
                     raise DeliveryFailed(f"no password for {s.username} on {s.host} in the system keyring")
                 smtp.login(s.username, password)
         except (OSError, smtplib.SMTPException) as exc:
+            if smtp is not None:
+                smtp.close()  # a refused login leaves the connection open otherwise
             raise DeliveryFailed(f"cannot use the mail server {s.host}:{s.port}: {exc}") from None
         self._smtp = smtp
         return self

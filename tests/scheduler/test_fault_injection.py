@@ -96,11 +96,14 @@ def test_first_start_killed_at_any_step_leaves_nothing_half_made(tmp_path: Path,
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(trial, points))
 
-    for kill_at, url, _before in outcomes:
+    for number, (kill_at, url, before) in enumerate(outcomes):
         capsys.readouterr()
-        assert cli.main(["--db", url, "--operator", "Tester", "demo"]) == 0, (kill_at, capsys.readouterr().err)
-        assert _state(url) == "complete", kill_at
-        assert cli.main(["--db", url, "hubs"]) == 0
+        # The next command works after every kill; the full demo load (seconds each) on a sample of them,
+        # which includes the first kill that left each state.
+        assert cli.main(["--db", url, "hubs"]) == 0, (kill_at, capsys.readouterr().err)
+        if number % 8 == 0 or before not in {state for _, _, state in outcomes[:number]}:
+            assert cli.main(["--db", url, "--operator", "Tester", "demo"]) == 0, (kill_at, capsys.readouterr().err)
+            assert _state(url) == "complete", kill_at
     counts = Counter(state for _, _, state in outcomes)
     with capsys.disabled():
         print(f"\nfirst start: {len(kinds)} steps, killed at {len(points)} of them: {dict(counts)}")
@@ -126,10 +129,12 @@ def test_first_start_on_postgresql_killed_at_any_step_leaves_nothing_half_made(
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(trial, points))
-    for kill_at, url, _before in outcomes:
+    for number, (kill_at, url, before) in enumerate(outcomes):
         capsys.readouterr()
-        assert cli.main(["--db", url, "--operator", "Tester", "demo"]) == 0, (kill_at, capsys.readouterr().err)
-        assert _state(url) == "complete", kill_at
+        assert cli.main(["--db", url, "hubs"]) == 0, (kill_at, capsys.readouterr().err)
+        if number % 8 == 0 or before not in {state for _, _, state in outcomes[:number]}:
+            assert cli.main(["--db", url, "--operator", "Tester", "demo"]) == 0, (kill_at, capsys.readouterr().err)
+            assert _state(url) == "complete", kill_at
     counts = Counter(state for _, _, state in outcomes)
     with capsys.disabled():
         print(f"\nfirst start on PostgreSQL: {len(kinds)} steps, killed at {len(points)} of them: {dict(counts)}")

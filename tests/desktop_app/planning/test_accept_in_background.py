@@ -24,5 +24,5 @@ def test_accept_runs_off_the_gui_thread(qtbot, planning) -> None:
     timer.stop()
     assert accepted.args[0].created == preview.counts["placed"]
     assert ticks, "the event loop ran while the allocation was written"
-    qtbot.waitUntil(lambda: review.accept_job is None)
+    qtbot.waitUntil(lambda: review.accept_job is None or not review.accept_job.running)
     assert review.preview is None and "Accepted:" in review.summary.text()

@@ -68,7 +68,7 @@ def test_time_limited_run_returns_best_valid_solution_with_explanations():
 def test_progress_reports_are_consistent():
     p = random_borough(60, 8, seed=4)
     reports: list[Progress] = []
-    result = solve(p, time_limit=10, on_progress=reports.append)
+    result = solve(p, time_limit=3, on_progress=reports.append)
     assert reports
     counts = [r.solutions_found for r in reports]
     assert counts == sorted(counts) and counts[-1] <= result.solutions_found
