@@ -119,8 +119,9 @@ def main(argv: list[str]) -> int:
     ensure_icaljs()
     if "--fast" in rest:
         rest = [arg for arg in rest if arg != "--fast"] + ["-m", "not slow"]
-    # One worker per core (pytest-xdist); a module's tests stay on one worker so its fixtures are built once.
-    workers = [] if any(arg.startswith("-n") for arg in rest) else ["-n", "auto", "--dist", "loadscope"]
+    # One worker per core (pytest-xdist), each taking the next test when it is free (worksteal), so a few
+    # long tests do not leave the other core idle at the end.
+    workers = [] if any(arg.startswith("-n") for arg in rest) else ["-n", "auto", "--dist", "worksteal"]
     return subprocess.call([str(python), "-m", "pytest", *workers, *rest], cwd=ROOT)
 
 

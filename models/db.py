@@ -174,9 +174,7 @@ def make_engine(url: str, *, echo: bool = False, connect_timeout: float | None =
                 engine = create_engine(_read_only_url(path), echo=echo)
                 event.listen(engine, "connect", lambda c, r: _sqlite_pragmas(c, r, read_only=True))
                 return engine
-        engine = create_engine(
-            parsed, echo=echo, connect_args={"timeout": connect_timeout} if connect_timeout else {}
-        )
+        engine = create_engine(parsed, echo=echo, connect_args={"timeout": connect_timeout} if connect_timeout else {})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
