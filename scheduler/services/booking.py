@@ -27,6 +27,7 @@ from scheduler.errors import BookingClash, InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import DAY_NAMES, Pattern, Skipped, add_minutes, to_local, to_utc
 from scheduler.recurrence import Session as DatedSession
 from scheduler.services.common import audit, describe_occurrence, now_utc, room_label, series_snapshot
+from scheduler.services.unit_of_work import run_in_transaction
 
 _T = TypeVar("_T")
 
@@ -173,8 +174,7 @@ class BookingService:
     def book(self, booking: NewBooking) -> BookedSeries:
         """Book it, or raise the typed error of the first problem; a refused booking writes nothing."""
         try:
-            with self._sessions.begin() as session:
-                result = self.book_within(session, booking)
+            result = run_in_transaction(self._sessions, lambda session: self.book_within(session, booking))
         except IntegrityError as exc:
             if not _is_overlap_violation(exc):
                 raise
@@ -334,10 +334,10 @@ class BookingService:
         return series
 
     def _commit_change(self, work: Callable[[Session], _T]) -> _T:
-        """Run one change in a transaction; map lost version races and overlap races to typed errors."""
+        """Run one change in a transaction (retried from the start on a deadlock or a locked database); map
+        lost version races and overlap races to typed errors."""
         try:
-            with self._sessions.begin() as session:
-                return work(session)
+            return run_in_transaction(self._sessions, work)
         except StaleDataError:
             raise StaleEdit("this booking was changed by someone else meanwhile; reload it and try again") from None
         except IntegrityError as exc:
