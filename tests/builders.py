@@ -11,7 +11,8 @@ from datetime import date, time
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Closure, Facility, Hub, OpeningHours, Organisation, Room, Team, Term, TermBreak
-from models.types import ClosureScope, Sector
+from models.types import ClosureScope, Frequency, Sector
+from scheduler.services.booking import NewBooking
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,20 @@ def make_borough(sessions: sessionmaker[Session]) -> Borough:
 def add_closure(sessions: sessionmaker[Session], **fields: object) -> None:
     with sessions.begin() as s:
         s.add(Closure(scope=ClosureScope(fields.pop("scope", "hub")), **fields))
+
+
+def weekly_pantry(b: Borough, **changes: object) -> NewBooking:
+    """Food pantry: Fridays 12:00–14:00 in the Main Hall, 8–29 Jan 2027, for 10 people (change any field)."""
+    fields: dict[str, object] = dict(
+        room_id=b.hall_id,
+        organisation_id=b.pantry_id,
+        title="Food pantry",
+        first_date=date(2027, 1, 8),
+        last_date=date(2027, 1, 29),
+        frequency=Frequency.WEEKLY,
+        start=time(12),
+        duration_min=120,
+        attendance=10,
+    )
+    fields.update(changes)
+    return NewBooking(**fields)  # type: ignore[arg-type]

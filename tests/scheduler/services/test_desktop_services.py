@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.types import Frequency, Visibility
 from scheduler.errors import BookingClash, CapacityExceeded, ClosedError, InvalidInput, StaleEdit
-from scheduler.services.booking import BookingService, NewBooking, SeriesDetails
+from scheduler.services.booking import BookingService, SeriesDetails
 from scheduler.services.calendar import CalendarQueries
 from scheduler.services.free_rooms import FreeRoomFinder, FreeRoomQuery
 from scheduler.services.queries import OccurrenceQueries
-from tests.builders import Borough, add_closure
+from tests.builders import add_closure, weekly_pantry
 
 
 @pytest.fixture
@@ -21,20 +21,7 @@ def service(sessions: sessionmaker[Session]) -> BookingService:
     return BookingService(sessions, "Test Manager")
 
 
-def weekly(b: Borough, **changes: object) -> NewBooking:
-    fields: dict[str, object] = dict(
-        room_id=b.hall_id,
-        organisation_id=b.pantry_id,
-        title="Food pantry",
-        first_date=date(2027, 1, 8),
-        last_date=date(2027, 1, 29),
-        frequency=Frequency.WEEKLY,
-        start=time(12),
-        duration_min=120,
-        attendance=10,
-    )
-    fields.update(changes)
-    return NewBooking(**fields)  # type: ignore[arg-type]
+weekly = weekly_pantry
 
 
 def live(sessions, first=date(2027, 1, 1), last=date(2027, 2, 28)):

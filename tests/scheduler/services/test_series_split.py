@@ -9,12 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Series
-from models.types import Frequency
 from scheduler.bootstrap import bootstrap
 from scheduler.errors import InvalidInput
 from scheduler.services.booking import BookingService, NewBooking, SeriesDetails
 from scheduler.services.queries import OccurrenceQueries
-from tests.builders import Borough
+from tests.builders import Borough, weekly_pantry
 
 
 class Clock:
@@ -39,19 +38,7 @@ def service(sessions: sessionmaker[Session], clock: Clock) -> BookingService:
 
 def pantry(b: Borough, **changes: object) -> NewBooking:
     """Food pantry: Fridays 12:00–14:00 in the Main Hall, 8 Jan – 5 Feb 2027 (five sessions)."""
-    fields: dict[str, object] = dict(
-        room_id=b.hall_id,
-        organisation_id=b.pantry_id,
-        title="Food pantry",
-        first_date=date(2027, 1, 8),
-        last_date=date(2027, 2, 5),
-        frequency=Frequency.WEEKLY,
-        start=time(12),
-        duration_min=120,
-        attendance=10,
-    )
-    fields.update(changes)
-    return NewBooking(**fields)  # type: ignore[arg-type]
+    return weekly_pantry(b, **{"last_date": date(2027, 2, 5), **changes})
 
 
 def sessions_of(sessions, title: str = "Food pantry") -> list[tuple[date, int, time, int]]:
