@@ -460,7 +460,8 @@ class ClosureService:
                 after={"closure": closure.id, "moved": moved, "cancelled": cancelled},
                 at=self._booking.clock(),
             )
-            return AddedClosure(closure.id, moved, cancelled, draft, self._versions(displaced))
+            # The stored form (a room closure also names its hub), so that undo recognises it unchanged.
+            return AddedClosure(closure.id, moved, cancelled, self._draft_of(closure), self._versions(displaced))
 
     # -- undo, edit, remove ------------------------------------------------------------------------------
 
@@ -651,7 +652,7 @@ class ClosureService:
                     after={"reason": closure.reason},
                     at=self._booking.clock(),
                 )
-                return AddedClosure(closure_id, 0, 0, draft)
+                return AddedClosure(closure_id, 0, 0, self._draft_of(closure))
             effects = list(session.scalars(select(ClosureSession).where(ClosureSession.closure_id == closure_id)))
             self._stage(session, span, draft, closure_id)
             uncovered = [
@@ -681,7 +682,10 @@ class ClosureService:
                 after={"moved": moved, "cancelled": cancelled, "restored": restored},
                 at=self._booking.clock(),
             )
-            return AddedClosure(closure_id, moved, cancelled, draft, self._versions(displaced), restored)
+            session.flush()
+            return AddedClosure(
+                closure_id, moved, cancelled, self._draft_of(closure), self._versions(displaced), restored
+            )
 
     @staticmethod
     def _covers(span: ClosureSpan, occurrence: Occurrence, room_id: int, start_utc: datetime) -> bool:

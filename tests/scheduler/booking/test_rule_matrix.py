@@ -412,6 +412,31 @@ def closure_rehoming(cell: Cell) -> Callable[[], object]:
     return lambda: cell.services.closures.add(draft, plan)
 
 
+def closure_undo(cell: Cell) -> Callable[[], object]:
+    """A closure re-homed the session to the Annex, 13:00; the rule then breaks where it was; undo the closure."""
+    occurrence_id, version = cell.occurrence(cell.rule.pivot)
+    pivot = cell.rule.pivot
+    draft = ClosureDraft(ClosureScope.ROOM, pivot, pivot, "Boiler repair", room_id=cell.world.hall_id)
+    plan = [
+        Rehoming(
+            occurrence_id=occurrence_id,
+            series_version=version,
+            title="Job club",
+            organisation="Ilford Food Pantry",
+            was="Main Hall 10:00",
+            day=pivot,
+            room_id=cell.world.annex_id,
+            room="Annex",
+            start=time(13),
+            end=time(14),
+            note="",
+        )
+    ]
+    added = cell.services.closures.add(draft, plan)
+    break_in_place(cell.rule.name, cell.services, cell.world, pivot)
+    return lambda: cell.services.closures.undo(added)
+
+
 def ics_import(cell: Cell) -> Callable[[], object]:
     room_id, day, start = cell.target
     raw = (
@@ -440,6 +465,8 @@ PATHS: dict[str, tuple[Setup, tuple[str, ...]]] = {
         tuple(r for r in RULES if r not in ("closure", "bank holiday", "term-time break")),
     ),
     "closure re-homing": (closure_rehoming, EVERY_RULE),
+    # A closed room takes no booking, so nothing can take the session's place while it is away.
+    "undo a closure": (closure_undo, tuple(r for r in IN_PLACE if r != "room clash")),
     ".ics import": (ics_import, ("room clash", "opening hours", "closure", "bank holiday", "bookable")),
 }
 CELLS = [pytest.param(path, rule, id=f"{path}-{rule}") for path, (_, rules) in PATHS.items() for rule in rules]
