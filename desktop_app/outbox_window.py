@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.form_rows import labelled_row
 from desktop_app.prompts import Prompts
 from scheduler.errors import HubSchedError
 from scheduler.notify.mail import DeliveryFailed, SmtpSettings, SmtpTransport, check_connection, store_password
@@ -89,10 +90,7 @@ class OutboxWindow(QMainWindow):
             (self.tr("&To:"), self.recipients),
             (self.tr("S&ubject:"), self.subject),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(field)
-            field.setAccessibleName(text.replace("&", "").rstrip(":"))
-            message_form.addRow(label, field)
+            labelled_row(message_form, text, field)
         self.body.setAccessibleName(self.tr("Message"))
         self.save_button = QPushButton(self.tr("Sa&ve changes"), self)
         self.discard_button = QPushButton(self.tr("&Discard"), self)
@@ -144,10 +142,7 @@ class OutboxWindow(QMainWindow):
             (self.tr("Pass&word:"), self.password),
             (self.tr("Se&nder:"), self.sender),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(field)
-            field.setAccessibleName(text.replace("&", "").rstrip(":"))
-            server_form.addRow(label, field)
+            labelled_row(server_form, text, field)
         self.test_button = QPushButton(self.tr("Save and te&st"), self)
         self.test_button.clicked.connect(self.test_server)
         self.server_status = QLabel(self)

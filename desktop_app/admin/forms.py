@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.form_rows import labelled_row
 from models.types import Sector
 from scheduler.imports import values
 from scheduler.services.reference import (
@@ -90,10 +91,7 @@ class RecordForm(QWidget):
         error.setAccessibleName(self.tr("Problem with {field}").format(field=text.replace("&", "").rstrip(":")))
         layout.addWidget(error)
         self._errors[key] = error
-        label = QLabel(text, self)
-        label.setBuddy(field)
-        field.setAccessibleName(text.replace("&", "").rstrip(":"))
-        self.form.addRow(label, box)
+        labelled_row(self.form, text, field, box)
         for signal in ("textChanged", "valueChanged", "toggled", "currentIndexChanged", "dateChanged", "itemChanged"):
             if hasattr(field, signal):
                 getattr(field, signal).connect(lambda *_: self.edited.emit())

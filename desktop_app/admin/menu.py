@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.admin.forms import SECTORS
+from desktop_app.form_rows import labelled_row
 from models import db
 from models.types import Sector
 from scheduler.errors import HubSchedError
@@ -74,10 +75,7 @@ class NewOrganisationDialog(QDialog):
             (self.tr("Default &priority:"), self.priority),
             (self.tr("&Contact:"), self.contact),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(field)
-            field.setAccessibleName(text.replace("&", "").rstrip(":"))
-            form.addRow(label, field)
+            labelled_row(form, text, field)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )

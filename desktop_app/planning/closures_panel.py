@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.form_rows import labelled_row
 from desktop_app.planning.models import ClosureTableModel, DisplacedTableModel, RehomingTableModel
 from desktop_app.planning.services import PlanningServices
 from desktop_app.planning.workers import BackgroundJob, TaskWorker
@@ -165,10 +166,7 @@ class ClosuresPanel(QWidget):
             (self.tr("&To:"), self.last_day),
             (self.tr("&Reason:"), self.reason),
         ):
-            label = QLabel(text, self)
-            label.setBuddy(field)
-            field.setAccessibleName(text.replace("&", "").rstrip(":"))
-            form.addRow(label, field)
+            labelled_row(form, text, field)
         form.insertRow(5, self.tr("Hours:"), hours)
         self.scope.currentIndexChanged.connect(self._scope_changed)
         for signal in (

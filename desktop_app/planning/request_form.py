@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.form_rows import labelled_row
 from desktop_app.learning.size_hint import SuggestedSize
 from desktop_app.planning.services import PlanningServices
 from desktop_app.scrolling import scrolled
@@ -166,10 +167,7 @@ class RequestForm(QDialog):
         layout.addWidget(field)
         if keys:
             layout.addWidget(self._error_label(*keys))
-        label = QLabel(text, self)
-        label.setBuddy(field)
-        field.setAccessibleName(text.replace("&", "").rstrip(":"))
-        form.addRow(label, box)
+        labelled_row(form, text, field, box)
 
     def _build(self) -> None:
         directory = self.services.directory
