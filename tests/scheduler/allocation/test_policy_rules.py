@@ -53,7 +53,7 @@ def test_fairness_weight_is_part_of_the_result():
 def test_progress_is_reported_from_the_start_phase_by_phase():
     p = random_borough(120, 10, seed=5)
     reports: list[Progress] = []
-    result = solve(p, time_limit=3, on_progress=reports.append, num_workers=2)
+    result = solve(p, time_limit=10, on_progress=reports.append, num_workers=2)
     assert check(p, result.placements) == []
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
     order = [Phase.CANDIDATES, Phase.MODEL, Phase.START, Phase.SEARCH, Phase.FINISH]
