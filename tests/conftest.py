@@ -114,6 +114,75 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     drop_pg_database(server, url)
 
 
+DEMO_TEMPLATE = "hubsched_demo_template"
+
+
+def _load_demo(url: str) -> None:
+    from resources import locate
+    from scheduler.bootstrap import bootstrap
+    from scheduler.services.demo import read_demo_file
+
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    bootstrap(db.make_session_factory(engine), "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo borough in a SQLite file, loaded once per test worker (a load takes seconds, a copy none)."""
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite3"
+    _load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server: TemporaryPostgres) -> str:
+    """The demo borough in a PostgreSQL database, loaded once and copied (CREATE DATABASE … TEMPLATE)."""
+    url = new_pg_database(pg_server)
+    _load_demo(url)
+    admin = _admin(pg_server)
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" RENAME TO "{DEMO_TEMPLATE}"'))
+    admin.dispose()
+    return DEMO_TEMPLATE
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo_db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database holding the demo borough, as loaded by `hubsched demo`: SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "demo.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_demo_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = new_pg_database(server, request.getfixturevalue("pg_demo_template"))
+    yield url
+    drop_pg_database(server, url)
+
+
+@pytest.fixture
+def demo_sqlite_url(sqlite_demo_template: Path, tmp_path) -> str:
+    """A SQLite file holding the demo borough, for command-line tests that start from `hubsched demo`."""
+    path = tmp_path / "demo.sqlite3"
+    shutil.copyfile(sqlite_demo_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def demo_engine(demo_db_url: str) -> Iterator[Engine]:
+    engine = db.make_engine(demo_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_sessions(demo_engine: Engine) -> sessionmaker[Session]:
+    """Sessions on a fresh copy of the demo borough, on SQLite and on PostgreSQL."""
+    return db.make_session_factory(demo_engine)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'hubsched.sqlite3'}"

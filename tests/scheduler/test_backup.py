@@ -93,8 +93,8 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(tmp_path: Path, pg_server
     postgres.dispose()
 
 
-def test_the_sqlite_backup_is_consistent_while_a_writer_is_busy(sqlite_url: str, tmp_path: Path) -> None:
-    source = _demo(sqlite_url)
+def test_the_sqlite_backup_is_consistent_while_a_writer_is_busy(demo_sqlite_url: str, tmp_path: Path) -> None:
+    source = db.make_engine(demo_sqlite_url)
     committed = backups.dump(source)
     writer = source.connect()
     transaction = writer.begin()
@@ -127,8 +127,10 @@ def _lines(path: Path) -> list[str]:
         (lambda lines: [*lines[:5], '{"t": "secrets", "r": {}}', *lines[5:]], "unknown table 'secrets'"),
     ],
 )
-def test_restore_verifies_the_file_before_touching_anything(sqlite_url: str, tmp_path: Path, damage, reason) -> None:
-    engine = _demo(sqlite_url)
+def test_restore_verifies_the_file_before_touching_anything(
+    demo_sqlite_url: str, tmp_path: Path, damage, reason
+) -> None:
+    engine = db.make_engine(demo_sqlite_url)
     before = backups.dump(engine)
     saved = backups.backup(engine, tmp_path / "saved.jsonl")
     damaged = tmp_path / "damaged.jsonl"
@@ -139,8 +141,8 @@ def test_restore_verifies_the_file_before_touching_anything(sqlite_url: str, tmp
     engine.dispose()
 
 
-def test_a_damaged_sqlite_backup_is_refused(sqlite_url: str, tmp_path: Path) -> None:
-    engine = _demo(sqlite_url)
+def test_a_damaged_sqlite_backup_is_refused(demo_sqlite_url: str, tmp_path: Path) -> None:
+    engine = db.make_engine(demo_sqlite_url)
     before = backups.dump(engine)
     saved = backups.backup(engine, tmp_path / "saved.sqlite3")
     data = bytearray(saved.read_bytes())
@@ -180,24 +182,24 @@ def test_a_backup_from_an_older_schema_is_upgraded_on_restore(empty_db_url: str,
     older.dispose()
 
 
-def test_automatic_backups_keep_the_last_n_and_one_daily(sqlite_url: str, tmp_path: Path) -> None:
-    engine = _demo(sqlite_url)
+def test_automatic_backups_keep_the_last_n_and_one_daily(demo_sqlite_url: str, tmp_path: Path) -> None:
+    engine = db.make_engine(demo_sqlite_url)
     now = [datetime(2026, 11, 29, 8, tzinfo=UTC)]
     policy = backups.BackupPolicy(folder=tmp_path / "auto", keep=3, clock=lambda: now[0])
-    assert policy.daily_due(sqlite_url)
+    assert policy.daily_due(demo_sqlite_url)
     for _ in range(5):
         now[0] += timedelta(minutes=1)
-        policy.before(engine, sqlite_url, "before-reset")
-    kept = policy.existing(sqlite_url)
+        policy.before(engine, demo_sqlite_url, "before-reset")
+    kept = policy.existing(demo_sqlite_url)
     assert [p.name.split("-")[2] for p in kept] == [
         "20261129T080300000000Z",
         "20261129T080400000000Z",
         "20261129T080500000000Z",
     ]
-    assert not policy.daily_due(sqlite_url)
+    assert not policy.daily_due(demo_sqlite_url)
     now[0] += timedelta(days=1)
-    assert policy.daily_due(sqlite_url)
-    assert not backups.BackupPolicy(folder=tmp_path / "auto", daily=False).daily_due(sqlite_url)
+    assert policy.daily_due(demo_sqlite_url)
+    assert not backups.BackupPolicy(folder=tmp_path / "auto", daily=False).daily_due(demo_sqlite_url)
     engine.dispose()
 
 
@@ -270,10 +272,10 @@ def test_a_half_made_database_holding_rows_is_refused_by_the_cli_with_a_way_out(
     engine.dispose()
 
 
-def test_a_backup_onto_the_live_database_file_is_refused(sqlite_url: str) -> None:
-    engine = _demo(sqlite_url)
+def test_a_backup_onto_the_live_database_file_is_refused(demo_sqlite_url: str) -> None:
+    engine = db.make_engine(demo_sqlite_url)
     before = backups.dump(engine)
     with pytest.raises(BackupError, match="onto itself"):
-        backups.backup(engine, db.sqlite_path(sqlite_url))
+        backups.backup(engine, db.sqlite_path(demo_sqlite_url))
     assert backups.dump(engine) == before
     engine.dispose()

@@ -19,11 +19,8 @@ import pytest
 from icalendar import Calendar, Timezone
 from sqlalchemy.orm import Session, sessionmaker
 
-from resources import locate
-from scheduler.bootstrap import bootstrap
 from scheduler.feeds.privacy import FeedKind
 from scheduler.feeds.service import Feed, FeedService, build_feed
-from scheduler.services.demo import read_demo_file
 from tests.scheduler.feeds.conftest import (
     FixedClock,
     book_corners,
@@ -63,10 +60,9 @@ def check_feeds(
 
 @pytest.mark.slow
 def test_demo_borough_feeds_expand_to_the_apps_occurrences(
-    sessions: sessionmaker[Session], tmp_path: Path, icaljs, libical
+    demo_sessions: sessionmaker[Session], tmp_path: Path, icaljs, libical
 ) -> None:
-    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
-    service = FeedService(sessions)
+    service = FeedService(demo_sessions)
     feeds, expected = check_feeds(service, tmp_path, icaljs, libical)
     facts = service.facts()
     assert len(feeds) == 1 + len(facts.hubs) + len(facts.places) + len(facts.organisations)

@@ -11,10 +11,8 @@ from scheduler import cli
 
 
 @pytest.fixture
-def demo_url(sqlite_url, capsys) -> str:
-    assert cli.main(["--db", sqlite_url, "demo"]) == 0
-    capsys.readouterr()
-    return sqlite_url
+def demo_url(demo_sqlite_url: str) -> str:
+    return demo_sqlite_url
 
 
 def test_json_says_which_bound_and_the_fairness_policy(demo_url, capsys) -> None:

@@ -11,20 +11,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Request, Series, Term
 from models.types import Frequency, OccurrenceStatus
-from resources import locate
 from scheduler.bootstrap import bootstrap
 from scheduler.recurrence import to_local
 from scheduler.services.allocation import AllocationPreview, AllocationService
 from scheduler.services.allocation_calendar import preview_sessions
-from scheduler.services.demo import read_demo_file
 from tests.scheduler.services.test_allocation_service import dump
 
 GOOD_FRIDAY = date(2027, 3, 26)
 
 
 @pytest.fixture
+def db_url(demo_db_url: str) -> str:
+    """Every test here starts from the demo borough, copied from a template rather than loaded again."""
+    return demo_db_url
+
+
+@pytest.fixture
 def demo(sessions: sessionmaker[Session]) -> AllocationService:
-    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
     return bootstrap(sessions, "Allocator").allocation
 
 

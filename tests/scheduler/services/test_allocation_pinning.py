@@ -7,16 +7,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Series
-from resources import locate
 from scheduler.bootstrap import bootstrap
 from scheduler.errors import NotFound
 from scheduler.services.allocation import AllocationService
-from scheduler.services.demo import read_demo_file
+
+
+@pytest.fixture
+def db_url(demo_db_url: str) -> str:
+    """Every test here starts from the demo borough, copied from a template rather than loaded again."""
+    return demo_db_url
 
 
 @pytest.fixture
 def demo(sessions: sessionmaker[Session]) -> AllocationService:
-    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
     return bootstrap(sessions, "Allocator").allocation
 
 

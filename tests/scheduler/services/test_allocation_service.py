@@ -12,19 +12,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import AuditEntry, Base, Request, RequestHub, RequestWindow, Series, Term
 from models.types import Frequency, RequestStatus
-from resources import locate
 from scheduler import cli
 from scheduler.bootstrap import bootstrap
 from scheduler.errors import BookingClash, StaleEdit
 from scheduler.recurrence import LONDON
 from scheduler.services.allocation import AllocationService, first_meeting
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.demo import read_demo_file
+
+
+@pytest.fixture
+def db_url(demo_db_url: str) -> str:
+    """Every test here starts from the demo borough, copied from a template rather than loaded again."""
+    return demo_db_url
 
 
 @pytest.fixture
 def demo(sessions: sessionmaker[Session]) -> AllocationService:
-    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
     return bootstrap(sessions, "Allocator").allocation
 
 
@@ -127,9 +130,8 @@ def test_apply_refuses_a_preview_made_before_a_request_changed(demo, sessions) -
         demo.apply(preview)
 
 
-def test_allocate_command_json_carries_each_explanation(sqlite_url, capsys) -> None:
-    assert cli.main(["--db", sqlite_url, "demo"]) == 0
-    capsys.readouterr()
+def test_allocate_command_json_carries_each_explanation(demo_sqlite_url, capsys) -> None:
+    sqlite_url = demo_sqlite_url
     assert cli.main(["--db", sqlite_url, "allocate", "--term", "Spring 2027", "--time-limit", "10", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["status"] == "optimal" and data["counts"]["placed"] == len(data["placements"])
@@ -152,8 +154,8 @@ def test_allocate_command_json_carries_each_explanation(sqlite_url, capsys) -> N
         (["--term", "Spring 2027", "--time-limit", "soon"], "'soon' is not a number of seconds"),
     ],
 )
-def test_allocate_bad_input(sqlite_url, capsys, args, message) -> None:
-    assert cli.main(["--db", sqlite_url, "demo"]) == 0
+def test_allocate_bad_input(demo_sqlite_url, capsys, args, message) -> None:
+    sqlite_url = demo_sqlite_url
     with pytest.raises(SystemExit) as exited:
         raise SystemExit(cli.main(["--db", sqlite_url, "allocate", *args]))
     assert exited.value.code == 2

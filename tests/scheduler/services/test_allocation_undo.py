@@ -8,18 +8,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import Occurrence, Request, Series
 from models.types import OccurrenceStatus, RequestStatus
-from resources import locate
 from scheduler.bootstrap import bootstrap
 from scheduler.errors import StaleEdit
 from scheduler.services.allocation import AllocationService
 from scheduler.services.booking import BookingService
-from scheduler.services.demo import read_demo_file
 from scheduler.services.requests import RequestService
 
 
 @pytest.fixture
+def db_url(demo_db_url: str) -> str:
+    """Every test here starts from the demo borough, copied from a template rather than loaded again."""
+    return demo_db_url
+
+
+@pytest.fixture
 def demo(sessions: sessionmaker[Session]) -> AllocationService:
-    bootstrap(sessions, "demo").demo.load(read_demo_file(locate("demo/borough.yaml")))
     return bootstrap(sessions, "Allocator").allocation
 
 
