@@ -151,7 +151,8 @@ def _publish(service: FeedService, directory: Path) -> int:
 
 
 def _log_line(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    sys.stderr.write(line + "\n")  # one write() per line (print() makes two)
+    sys.stderr.flush()
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -456,6 +456,22 @@ def _accept_waiting(server: BaseWSGIServer, flags: int) -> None:
             return
 
 
+def _register(poller: select.epoll, fd: int, flags: int, before: int) -> None:
+    """Tell epoll the flags for `fd`, which were `before` (0: not registered, or a closed socket's fd)."""
+    try:
+        if not flags:
+            poller.unregister(fd)
+        elif before:
+            poller.modify(fd, flags)
+        else:
+            poller.register(fd, flags)
+    except FileExistsError:  # still registered under a socket not yet seen closed
+        poller.modify(fd, flags)
+    except FileNotFoundError:  # not registered after all: the socket was closed and its fd reused
+        if flags:
+            poller.register(fd, flags)
+
+
 def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float = 1.0) -> None:
     """waitress's serving loop on epoll, asking only busy connections what they wait for.
 
@@ -487,9 +503,9 @@ def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float 
             for fd in asked:
                 obj = socket_map.get(fd)
                 known = registered.get(fd)
-                if obj is None:  # closed (the kernel has dropped its registration with the socket)
+                if obj is None:  # gone from the map: closed, so normally no longer registered either
                     if known is not None:
-                        with contextlib.suppress(OSError, ValueError):
+                        with contextlib.suppress(OSError):
                             poller.unregister(fd)
                         del registered[fd]
                     busy.discard(fd)
@@ -499,10 +515,7 @@ def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float 
                 settled = _quiescent(obj)
                 flags = _interest(obj)
                 if known is None or known[0] is not obj or known[1] != flags:
-                    with contextlib.suppress(OSError):
-                        poller.unregister(fd)
-                    if flags:
-                        poller.register(fd, flags)
+                    _register(poller, fd, flags, known[1] if known is not None and known[0] is obj else 0)
                     registered[fd] = (obj, flags)
                 if settled:
                     busy.discard(fd)
