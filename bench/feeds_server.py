@@ -33,12 +33,20 @@ latency. So:
   reported as server latency.
 - A client speaks HTTP/1.1 over a plain socket (`--client raw`, the default): the request line and
   headers http.client sends, then the status line, headers and exactly Content-Length bytes of body
-  are read and checked. http.client spent about 300 us of CPU per request, more than the server
-  itself; `--client http.client` still measures with it, for comparison with earlier figures.
+  are read and checked. http.client clients spent about 300 us of CPU per request, more than the
+  server itself; these spend about 170 us, most of it the kernel's connect and close.
+  `--client http.client --processes 5` still measures the old way, for comparison with earlier figures.
 - The server runs in its own process, started by the `hubsched feeds serve` command line.
 
 Real subscribers are on other machines: the figures here are pessimistic, since on 2 cores the clients
 use about as much CPU as the server.
+
+What the third session measured (2 shared cores, load average 10-17 from other work): the server's CPU
+time per request went from 220-250 us (9 threads) to 140-165 us (answered in the serving thread, one
+send per response, headers and log fields made once; see scheduler/feeds/server.py), and it stays the
+same with 1,000 idle connections open. What is left of p99 is mostly time the server spends waiting
+for a CPU: sampled from /proc/<pid>/schedstat, it waited on the run queue about as long as it ran, and
+its longest loop turns took 100-350 ms of wall time for 5-8 ms of CPU.
 """
 
 from __future__ import annotations
@@ -386,11 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  before: {base['clients']} clients x {args.requests} requests, no idle connections: "
         f"p50 {base['p50_ms']} ms, p99 {base['p99_ms']} ms, max {base['max_ms']} ms, {base['errors']} errors; "
-        f"load average {base['loadavg_before']}"
+        f"server CPU {base['server_cpu_us_per_request']} us/request; load average {base['loadavg_before']}"
     )
     print(
         f"  meanwhile {active['clients']} clients x {args.requests} requests: p50 {active['p50_ms']} ms, "
         f"p99 {active['p99_ms']} ms, max {active['max_ms']} ms, {active['errors']} errors; "
+        f"server CPU {active['server_cpu_us_per_request']} us/request; "
         f"{idle['idle_still_open_after']} idle connections still open afterwards; load average "
         f"{active['loadavg_before']}"
     )
