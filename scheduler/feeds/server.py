@@ -372,10 +372,11 @@ class _InlineDispatcher:
     """In place of waitress's thread pool: each request is answered in the serving thread, after the
     turn of the loop that read it, and its response is sent at once, header and body in one send().
 
-    The application never waits (a feed is answered from memory after two stat() calls), so handing
-    each request to a worker thread only added cost: a condition variable, a wake-up of the loop through
+    The application never waits (a feed is answered from memory after two stat() calls, and read from
+    disk once after each publish: serve a local folder, not a network share), so handing each request
+    to a worker thread only added cost: a condition variable, a wake-up of the loop through
     its trigger pipe, and GIL hand-overs between nine threads, which on a loaded 2-core machine made up
-    about a third of the server's CPU time per request (see bench/feeds_server.py). A connection whose
+    about 30% of the server's CPU time per request (see bench/feeds_server.py). A connection whose
     unsent output is over the high watermark (a client that pipelines requests and does not read the
     answers) is answered no further until the loop has sent it some, so its memory stays bounded and
     the loop never waits for one client.
