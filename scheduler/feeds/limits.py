@@ -20,4 +20,7 @@ class Limits:
     cleanup_interval: int = 5  # seconds between sweeps for idle connections
     backlog: int = 2048  # listen queue for connections not yet accepted
     connection_limit: int = 4000  # open connections before the server stops accepting more
-    threads: int = 8  # application threads; sockets are handled asynchronously
+    max_unsent_bytes: int = 16 * 1024 * 1024  # answers queued for a client that does not read them
+    # 0: each request is answered in the serving thread, which also handles every socket (on Linux; where
+    # there is no epoll, 4 threads). N: N request threads, for an application that may wait.
+    threads: int = 0

@@ -10,15 +10,19 @@ and the server's limits: request-line and header size, body size, idle-connectio
 backlog, connection limit. Malformed requests are answered by waitress (400, 413, 431) or by the app
 (405, 404, 500), never with an empty reply, and nothing a client sends puts a traceback in the log.
 
-The index is read again whenever it changes on disk (checked on every request), so a publish or a
-`feeds reissue --dir` into the served folder takes effect with the next request. On Linux the serving
-loop runs on epoll (see _run_with_epoll), elsewhere it is waitress's own.
+The index and each feed are cached under their file's (inode, mtime_ns, size), checked by one stat()
+each on every request, so a publish or a `feeds reissue --dir` into the served folder takes effect with
+the next request while an unchanged feed is never read, hashed or given headers twice. On Linux the
+serving loop runs on epoll (see _run_with_epoll) and, by default (`Limits.threads` 0), answers each
+request itself, with no worker thread (see _InlineDispatcher); elsewhere it is waitress's own loop with
+worker threads.
 Reads only the folder: no database.
 Must not import: models.entities, desktop_app, PySide6.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import hashlib
@@ -33,10 +37,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from waitress import wasyncore
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
 from waitress.utilities import BadRequest
@@ -58,15 +63,43 @@ LogLine = Callable[[str], None]
 
 @dataclass(frozen=True)
 class _Cached:
-    stamp: tuple[int, int, int]  # (inode, mtime_ns, size): publishing replaces files by rename
+    """One feed as served, kept until its file changes on disk: the bytes, their ETag and Last-Modified,
+    and the response headers for 200 and 304 built once instead of on every request."""
+
+    stamp: tuple[int, int, int]  # (inode, mtime_ns, size) of the file the content was read from
     content: bytes
     etag: str
     mtime: int
     last_modified: str
+    ok_headers: tuple[tuple[str, str], ...]
+    not_modified_headers: tuple[tuple[str, str], ...]
+
+
+def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _cached(stamp: tuple[int, int, int], content: bytes, mtime: int) -> _Cached:
+    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+    last_modified = formatdate(mtime, usegmt=True)
+    validators = (("ETag", etag), ("Last-Modified", last_modified), ("Cache-Control", "no-cache"))
+    ok = (
+        *validators,
+        ("Content-Type", CONTENT_TYPE),
+        ("Content-Length", str(len(content))),
+        ("X-Content-Type-Options", "nosniff"),
+    )
+    return _Cached(stamp, content, etag, mtime, last_modified, ok, validators)
 
 
 class FeedFolder:
-    """The published feeds of one folder, looked up by decoded URL path through the folder's index."""
+    """The published feeds of one folder, looked up by decoded URL path through the folder's index.
+
+    Both the parsed index and each feed are cached under the (inode, mtime_ns, size) of their file and
+    checked with one stat() per request each: publishing replaces a file by renaming a new one over it
+    (a new inode), so a publish or a reissue is seen by the very next request, and nothing is read,
+    parsed or hashed again while the files stay as they are.
+    """
 
     def __init__(self, root: Path):
         self.root = root.resolve()
@@ -81,45 +114,53 @@ class FeedFolder:
     def _published(self) -> frozenset[str]:
         """The indexed paths, re-read whenever index.json changes (publishing replaces it atomically)."""
         try:
-            stat = os.stat(self._index)
+            stamp = _stamp(os.stat(self._index))
         except OSError:
             return frozenset()
-        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if stamp == self._index_stamp:
+            return self._paths
         with self._lock:
             if stamp != self._index_stamp:
+                # Read after the stat: what is read is never older than the stamp it is kept under, so
+                # a change during the read at worst makes the next request read the index again.
                 try:
-                    self._paths = frozenset(entry["path"] for entry in read_index(self.root))
+                    paths = frozenset(entry["path"] for entry in read_index(self.root))
                 except InvalidInput:
-                    self._paths = frozenset()
-                self._index_stamp = stamp
-                self._cache = {path: item for path, item in self._cache.items() if path in self._paths}
+                    paths = frozenset()
+                self._cache = {path: item for path, item in self._cache.items() if path in paths}
+                self._paths, self._index_stamp = paths, stamp
             return self._paths
 
     def lookup(self, path: str) -> _Cached | None:
-        """The feed at a decoded request path such as '/hubs/x.ics' (content, ETag, mtime), or None."""
-        relative = normalised(path)
+        """The feed at a decoded request path such as '/hubs/x.ics' (content, ETag, headers), or None."""
+        relative = _relative(path) if len(path) <= _CACHED_PATH_LENGTH else normalised(path)
         if relative is None or relative not in self._published():
             return None
         try:
-            stat = os.stat(os.path.join(self.root, relative))
+            stamp = _stamp(os.stat(os.path.join(self.root, relative)))
         except OSError:
             return None
-        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(relative)
         if cached is not None and cached.stamp == stamp:
             return cached
+        return self._read(relative)
+
+    def _read(self, relative: str) -> _Cached | None:
         resolved = (self.root / relative).resolve()
-        if not resolved.is_relative_to(self.root) or not resolved.is_file():
+        if not resolved.is_relative_to(self.root):
             return None
         try:
-            content = resolved.read_bytes()
+            with open(resolved, "rb") as file:
+                stat = os.fstat(file.fileno())  # the stamp of exactly the bytes read
+                if not S_ISREG(stat.st_mode):
+                    return None
+                content = file.read()
         except OSError:
             return None
-        etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-        mtime = int(stat.st_mtime)
-        item = _Cached(stamp, content, etag, mtime, formatdate(mtime, usegmt=True))
+        item = _cached(_stamp(stat), content, int(stat.st_mtime))
         with self._lock:
-            self._cache[relative] = item
+            if relative in self._paths:  # not revoked by an index read meanwhile (another thread)
+                self._cache[relative] = item
         return item
 
 
@@ -139,6 +180,10 @@ def normalised(path: str) -> str | None:
     return relative
 
 
+_CACHED_PATH_LENGTH = 256  # longer request paths (rare, and attacker-chosen) are not memoised
+_relative = functools.lru_cache(maxsize=1024)(normalised)
+
+
 # -- the access log --------------------------------------------------------------------------------------
 
 _ORG_SEGMENT = re.compile(r"(?i)(^|/)org/[^/]*")
@@ -153,6 +198,14 @@ def masked(path: str) -> str:
     if len(path) > 200:
         path = path[:200] + "…"
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", path)
+
+
+_masked = functools.lru_cache(maxsize=1024)(masked)
+
+
+def _shown(text: str) -> str:
+    """masked(text), memoised for the short strings almost every request repeats."""
+    return _masked(text) if len(text) <= _CACHED_PATH_LENGTH else masked(text)
 
 
 def _decoded_path(environ: Environ) -> str | None:
@@ -198,53 +251,48 @@ class FeedApp:
             status, headers, body = _plain("500 Internal Server Error", b"Internal server error\n")
             if self._log is not None:
                 self._log(f"internal error {type(exc).__name__} serving {masked(path or '?')}")
-        start_response(status, headers)
+        now = int(time.time())
+        start_response(status, [*headers, ("Date", _http_date(now))])
         if self._log is not None:
-            self._access(environ, path, status, len(body))
+            self._access(environ, path, status, len(body), now)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
 
-    def _answer(self, environ: Environ, path: str | None) -> tuple[str, list[tuple[str, str]], bytes]:
+    def _answer(self, environ: Environ, path: str | None) -> tuple[str, Iterable[tuple[str, str]], bytes]:
         method = environ.get("REQUEST_METHOD", "")
-        if method not in ("GET", "HEAD"):
+        if method != "GET" and method != "HEAD":
             status, headers, body = _plain("405 Method Not Allowed", b"Only GET and HEAD\n")
             return status, [*headers, ("Allow", "GET, HEAD")], body
         found = self.folder.lookup(path) if path is not None else None
         if found is None:
             return _plain("404 Not Found", b"Not found\n")
-        content, etag, mtime = found.content, found.etag, found.mtime
-        headers = [
-            ("ETag", etag),
-            ("Last-Modified", found.last_modified),
-            ("Cache-Control", "no-cache"),
-        ]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match is not None:
-            not_modified = _etag_matches(if_none_match, etag)
+            not_modified = _etag_matches(if_none_match, found.etag)
         else:
             since = environ.get("HTTP_IF_MODIFIED_SINCE")
-            not_modified = since is not None and _not_modified_since(since, mtime)
+            not_modified = since is not None and _not_modified_since(since, found.mtime)
         if not_modified:
-            return "304 Not Modified", headers, b""
-        headers += [
-            ("Content-Type", CONTENT_TYPE),
-            ("Content-Length", str(len(content))),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
-        return "200 OK", headers, content
+            return "304 Not Modified", found.not_modified_headers, b""
+        return "200 OK", found.ok_headers, found.content
 
-    def _access(self, environ: Environ, path: str | None, status: str, size: int) -> None:
+    def _access(self, environ: Environ, path: str | None, status: str, size: int, now: int) -> None:
         assert self._log is not None
-        when = _log_time(int(time.time()))
-        method = masked(environ.get("REQUEST_METHOD", "")[:16])
-        shown = masked(path) if path is not None else "<not UTF-8>"
-        protocol = masked(environ.get("SERVER_PROTOCOL", "")[:16])
+        method = _shown(environ.get("REQUEST_METHOD", "")[:16])
+        shown = _shown(path) if path is not None else "<not UTF-8>"
+        protocol = _shown(environ.get("SERVER_PROTOCOL", "")[:16])
         remote = environ.get("REMOTE_ADDR", "-")
-        self._log(f'{remote} - - [{when}] "{method} {shown} {protocol}" {status.split()[0]} {size}')
+        self._log(f'{remote} - - [{_log_time(now)}] "{method} {shown} {protocol}" {status[:3]} {size}')
 
 
 @functools.lru_cache(maxsize=4)
 def _log_time(second: int) -> str:
     return datetime.fromtimestamp(second, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+@functools.lru_cache(maxsize=4)
+def _http_date(second: int) -> str:
+    """The Date header, made once a second (waitress would format it for every response)."""
+    return formatdate(second, usegmt=True)
 
 
 def _plain(status: str, body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -273,6 +321,96 @@ class _RequestParser(HTTPRequestParser):
 class _Channel(HTTPChannel):
     parser_class = _RequestParser
 
+    def add_channel(self, map: Any = None) -> None:
+        super().add_channel(map)
+        fresh = getattr(self.server, "fresh_fds", None)  # set by _run_with_epoll: ask it on the next turn
+        if fresh is not None:
+            fresh.add(self._fileno)
+
+
+class _InlineChannel(_Channel):
+    """A connection whose requests are answered in the serving thread (see _InlineDispatcher)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._held: list[bytes] = []
+        super().__init__(*args, **kwargs)
+
+    def write_soon(self, data: Any) -> int:
+        """Hold the pieces of a response (waitress writes the header, then the body) until the request
+        has been answered, then pass them on as one: one send() per response instead of two."""
+        if type(data) is not bytes:  # a file wrapper: passed on as it is, in order
+            self._release()
+            return super().write_soon(data)
+        if not self.connected:
+            raise ClientDisconnected
+        if data:
+            self._held.append(data)
+        return len(data)
+
+    def service(self) -> None:
+        try:
+            super().service()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            with contextlib.suppress(ClientDisconnected):  # the client has gone: nothing to send
+                super().write_soon(data)
+
+    def _flush_outbufs_below_high_watermark(self) -> None:
+        """Send what the socket takes now, and never wait for the serving loop to send the rest: it is
+        this thread. (waitress's worker threads wait here; _InlineDispatcher instead answers no request of a
+        connection whose unsent output is over the high watermark.)"""
+        if self.total_outbufs_len > self.adj.outbuf_high_watermark:
+            self._flush_exception(self._flush_some, do_close=False)
+
+
+class _InlineDispatcher:
+    """In place of waitress's thread pool: each request is answered in the serving thread, after the
+    turn of the loop that read it, and its response is sent at once, header and body in one send().
+
+    The application never waits (a feed is answered from memory after two stat() calls, and read from
+    disk once after each publish: serve a local folder, not a network share), so handing each request
+    to a worker thread only added cost: a condition variable, a wake-up of the loop through
+    its trigger pipe, and GIL hand-overs between nine threads, which on a loaded 2-core machine made up
+    about 30% of the server's CPU time per request (see bench/feeds_server.py). A connection whose
+    unsent output is over the high watermark (a client that pipelines requests and does not read the
+    answers) is answered no further until the loop has sent it some, so its memory stays bounded and
+    the loop never waits for one client.
+    """
+
+    def __init__(self) -> None:
+        self.pending: collections.deque[HTTPChannel] = collections.deque()
+
+    def add_task(self, channel: HTTPChannel) -> None:  # called by the channel with its requests_lock held
+        self.pending.append(channel)  # so it is answered later, by run_pending, not here
+
+    def set_thread_count(self, count: int) -> None:
+        pass
+
+    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+        while self.pending:
+            self.pending.popleft().cancel()
+        return True
+
+    def run_pending(self) -> None:
+        waiting = []
+        while self.pending:
+            channel = self.pending.popleft()
+            if channel.total_outbufs_len > channel.adj.outbuf_high_watermark:
+                waiting.append(channel)
+                continue
+            try:
+                channel.service()
+            except Exception:
+                logging.getLogger("waitress").exception("Exception when servicing %r", channel)
+            if channel.connected and channel.writable():  # what the socket did not take, or a close
+                wasyncore.readwrite(channel, select.POLLOUT)
+        self.pending.extend(waiting)
+
 
 def _interest(obj: Any) -> int:
     """The poll flags waitress's own loop (wasyncore.poll2) would register for a dispatcher."""
@@ -299,6 +437,13 @@ def _quiescent(obj: Any) -> bool:
     )
 
 
+FALLBACK_THREADS = 4  # request threads where there is no epoll (not Linux) and Limits.threads is 0
+
+
+def _nothing_to_wake() -> None:
+    pass
+
+
 ACCEPT_BATCH = 64  # connections accepted per wake-up of the listening socket
 
 
@@ -312,60 +457,84 @@ def _accept_waiting(server: BaseWSGIServer, flags: int) -> None:
             return
 
 
+def _register(poller: select.epoll, fd: int, flags: int, before: int) -> None:
+    """Tell epoll the flags for `fd`, which were `before` (0: not registered, or a closed socket's fd)."""
+    try:
+        if not flags:
+            poller.unregister(fd)
+        elif before:
+            poller.modify(fd, flags)
+        else:
+            poller.register(fd, flags)
+    except FileExistsError:  # still registered under a socket not yet seen closed
+        poller.modify(fd, flags)
+    except FileNotFoundError:  # not registered after all: the socket was closed and its fd reused
+        if flags:
+            poller.register(fd, flags)
+
+
 def _run_with_epoll(server: BaseWSGIServer, timeout: float, rescan_every: float = 1.0) -> None:
     """waitress's serving loop on epoll, asking only busy connections what they wait for.
 
     WORKAROUND: waitress's poll() loop asks every connection readable()/writable() and rebuilds the
     poll set on every turn, so 1,000 idle connections doubled active clients' latency (see
-    bench/feeds_server.py). Here idle connections stay registered as they are; every connection is
-    asked again after any event on it, and all of them once a second (which also covers the idle sweep).
-    Waiting connections are accepted in batches.
+    bench/feeds_server.py). Here a turn of the loop costs in proportion to the busy connections only:
+    a connection waiting for its client stays registered as it is and is asked again only after an
+    event on it; every connection is asked once a second (which also covers the idle sweep).
+    Waiting connections are accepted in batches; with the inline dispatcher, the requests read in a
+    turn are answered at its end.
     """
     socket_map = server._map
+    inline = server.task_dispatcher if isinstance(server.task_dispatcher, _InlineDispatcher) else None
     poller = select.epoll()
     registered: dict[int, tuple[Any, int]] = {}  # fd -> (dispatcher, flags registered)
-    quiet: set[int] = set()
+    busy: set[int] = set()  # asked on every turn: all but the connections waiting for their client
+    touched: set[int] = set()  # asked on the next turn: an event on them, or new (see _Channel.add_channel)
+    server.fresh_fds = touched
     next_rescan = 0.0
     try:
         while socket_map:
             now = time.monotonic()
-            rescan = now >= next_rescan
-            if rescan:
+            if now >= next_rescan:
                 next_rescan = now + rescan_every
-            for fd, obj in list(socket_map.items()):
-                if not rescan and fd in quiet and registered.get(fd, (None,))[0] is obj:
+                asked = set(socket_map) | set(registered)
+            else:
+                asked = busy | touched
+            touched.clear()
+            for fd in asked:
+                obj = socket_map.get(fd)
+                known = registered.get(fd)
+                if obj is None:  # gone from the map: closed, so normally no longer registered either
+                    if known is not None:
+                        with contextlib.suppress(OSError):
+                            poller.unregister(fd)
+                        del registered[fd]
+                    busy.discard(fd)
                     continue
                 # Quiescence first: a worker thread may finish a request between the two questions, and
                 # only a connection that was already quiescent keeps the flags asked after it.
                 settled = _quiescent(obj)
                 flags = _interest(obj)
-                known = registered.get(fd)
                 if known is None or known[0] is not obj or known[1] != flags:
-                    with contextlib.suppress(OSError):
-                        poller.unregister(fd)
-                    if flags:
-                        poller.register(fd, flags)
+                    _register(poller, fd, flags, known[1] if known is not None and known[0] is obj else 0)
                     registered[fd] = (obj, flags)
                 if settled:
-                    quiet.add(fd)
+                    busy.discard(fd)
                 else:
-                    quiet.discard(fd)
-            for fd in [fd for fd in registered if fd not in socket_map]:
-                with contextlib.suppress(OSError):
-                    poller.unregister(fd)
-                del registered[fd]
-                quiet.discard(fd)
+                    busy.add(fd)
             try:
                 events = poller.poll(timeout)
             except InterruptedError:
                 events = []
             for fd, flags in events:
                 obj = socket_map.get(fd)
-                quiet.discard(fd)
+                touched.add(fd)
                 if obj is server:
                     _accept_waiting(server, flags)
                 elif obj is not None:
                     wasyncore.readwrite(obj, flags)
+            if inline is not None and inline.pending:
+                inline.run_pending()
     finally:
         poller.close()
 
@@ -436,12 +605,15 @@ def make_server(
     """
     folder = FeedFolder(directory)
     _raise_open_files_limit(limits.connection_limit + 256)
+    inline = limits.threads == 0 and hasattr(select, "epoll")  # the inline dispatcher needs our epoll loop
     try:
         server = create_server(
             FeedApp(folder, log),
+            _dispatcher=_InlineDispatcher() if inline else None,
             host=host,
             port=port,
-            threads=limits.threads,
+            threads=limits.threads or FALLBACK_THREADS,
+            outbuf_high_watermark=limits.max_unsent_bytes,
             backlog=limits.backlog,
             connection_limit=limits.connection_limit,
             channel_timeout=limits.channel_timeout,
@@ -459,6 +631,9 @@ def make_server(
     if not isinstance(server, BaseWSGIServer):  # several addresses (a host name with IPv4 and IPv6)
         server.close()
         raise InvalidInput(f"{host!r} names several addresses; give one address such as 127.0.0.1")
-    server.channel_class = _Channel
+    server.channel_class = _InlineChannel if inline else _Channel
+    if inline:
+        # Channels wake the loop when a worker thread has answered; here the loop itself answers.
+        server.pull_trigger = _nothing_to_wake
     logging.getLogger("waitress").setLevel(logging.WARNING)
     return FeedServer(server)

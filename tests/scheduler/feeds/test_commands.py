@@ -80,7 +80,7 @@ def test_import_reports_then_applies(url: str, tmp_path: Path, capsys: pytest.Ca
         (["feeds", "reissue", "--org", "Nobody"], "unknown organisation 'Nobody'"),
         (["feeds", "serve", "/nonexistent/feeds"], "/nonexistent/feeds is not a folder"),
         (["feeds", "serve", ".", "--port", "70000"], "port 70000 is not between 0 and 65535"),
-        (["feeds", "serve", ".", "--threads", "0"], "0 threads is not between 1 and 64"),
+        (["feeds", "serve", ".", "--threads", "65"], "65 threads is not between 0 and 64"),
         (
             [
                 "feeds",
