@@ -152,7 +152,7 @@ def test_a_real_postgresql_deadlock_is_retried_and_both_writers_succeed(pg_serve
     outcomes, retries = _deadlocking_pair(
         url, borough.civic_id, borough.hainault_id, RetryPolicy(rng=random.Random(5), sleep=lambda _s: None)
     )
-    assert sorted(outcomes.values()) == [1, 2], outcomes  # one won at once, the deadlock victim on its retry
+    assert sorted(outcomes.values()) == [1, 2], (outcomes, retries)  # one won at once, the deadlock victim on its retry
     assert len(retries) == 1 and "deadlock detected" in retries[0]
     with engine.connect() as connection:
         areas = set(connection.scalars(select(Hub.area).where(Hub.id.in_([borough.civic_id, borough.hainault_id]))))
