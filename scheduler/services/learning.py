@@ -285,10 +285,21 @@ def _minutes(at: time) -> int:
     return at.hour * 60 + at.minute
 
 
-def _suggestions(session: Session, term: Term) -> dict[tuple[str, str], SizeSuggestion]:
-    earlier = session.scalars(
+def previous_term(session: Session, term: Term) -> Term | None:
+    """The term a request of `term` continues from: the last one to end before `term` starts."""
+    return session.scalars(
         select(Term).where(Term.last_day < term.first_day).order_by(Term.last_day.desc()).limit(1)
     ).first()
+
+
+def learned_sizes(session: Session, term: Term) -> dict[tuple[str, str], SizeSuggestion]:
+    """Per (organisation name, lower-cased title): the size suggested for a request of `term` from the
+    previous term's recorded attendance. Runs inside the caller's session (the spreadsheet template)."""
+    return _suggestions(session, term)
+
+
+def _suggestions(session: Session, term: Term) -> dict[tuple[str, str], SizeSuggestion]:
+    earlier = previous_term(session, term)
     if earlier is None:
         return {}
     facts = f.TermFacts(
