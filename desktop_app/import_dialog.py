@@ -326,7 +326,7 @@ class ImportDialog(QDialog):
         except HubSchedError as exc:
             self.summary.setText(str(exc))
             return None
-        if self._term_id() is not None:
+        if filled:
             self.summary.setText(
                 self.tr(
                     "Saved the template to {path}, with {n} row(s) for the series continuing into {term}: "
