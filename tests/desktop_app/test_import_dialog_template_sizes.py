@@ -13,6 +13,7 @@ from models.entities import Term
 from models.types import Frequency, Outcome
 from scheduler.services.attendance import AttendanceEntry, AttendanceService
 from scheduler.services.booking import BookingService, NewBooking
+from tests.screenshots import screenshot_dir
 
 
 def test_saving_the_requests_template_for_a_term_fills_in_sizes_from_attendance(qtbot, small, prompts, tmp_path):
@@ -40,3 +41,6 @@ def test_saving_the_requests_template_for_a_term_fills_in_sizes_from_attendance(
         ("Lunch club", 16, "median attendance of 3 held session(s) in Autumn 2026")
     ]
     assert "1 row(s) for the series continuing into Spring 2027" in dialog.summary.text()
+    summary = dialog.summary  # the two-line summary gets its height once the layout has run
+    qtbot.waitUntil(lambda: summary.height() >= summary.heightForWidth(summary.width()))
+    dialog.grab().save(str(screenshot_dir() / "import-template-sizes.png"))
