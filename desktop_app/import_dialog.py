@@ -321,8 +321,20 @@ class ImportDialog(QDialog):
         target = Path(path)
         if target.suffix.lower() != ".xlsx":
             target = target.with_suffix(".xlsx")
-        self.sheets.template(self.kind.currentData(), target)
-        self.summary.setText(self.tr("Saved the template to {path}.").format(path=target))
+        try:
+            filled = self.sheets.template(self.kind.currentData(), target, self._term_id())
+        except HubSchedError as exc:
+            self.summary.setText(str(exc))
+            return None
+        if filled:
+            self.summary.setText(
+                self.tr(
+                    "Saved the template to {path}, with {n} row(s) for the series continuing into {term}: "
+                    "sizes suggested from last term's attendance."
+                ).format(path=target, n=filled, term=self.term.currentText())
+            )
+        else:
+            self.summary.setText(self.tr("Saved the template to {path}.").format(path=target))
         return target
 
     def export(self) -> int | None:

@@ -111,7 +111,9 @@ class NewOrganisationDialog(QDialog):
         except HubSchedError as exc:
             self.problem.setText(str(exc))
             return
-        self.created = OrganisationRow(record.id, record.label, record.draft.sector.value)
+        self.created = OrganisationRow(
+            record.id, record.label, record.draft.sector.value, record.draft.default_priority
+        )
         self.accept()
 
 

@@ -140,9 +140,15 @@ class RequestForm(QDialog):
         self.setWindowTitle(self.tr("Edit request") if request_id else self.tr("New request"))
         self._error_labels: dict[str, QLabel] = {}
         self._build()
+        # The priority last filled in from an organisation's default: choosing another organisation fills in
+        # its default, unless the priority was set by hand since.
+        self._filled_priority: int | None = None
         if request_id is not None:
             draft, self.version = services.requests.draft_of(request_id)
             self.load(draft)
+            self._filled_priority = self._default_priority.get(draft.organisation_id)
+        else:
+            self.fill_default_priority()
         self._connect_changes()
         self.revalidate()
 
@@ -172,8 +178,10 @@ class RequestForm(QDialog):
     def _build(self) -> None:
         directory = self.services.directory
         self.organisation = QComboBox(self)
+        self._default_priority: dict[int, int] = {}
         for org in directory.organisations():
             self.organisation.addItem(f"{org.name} ({org.sector})", org.id)
+            self._default_priority[org.id] = org.default_priority
         self.title_edit = QLineEdit(self)
         self.title_edit.setPlaceholderText(self.tr("e.g. Housing advice drop-in"))
         self.public_title = QLineEdit(self)
@@ -282,13 +290,24 @@ class RequestForm(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
 
+    def fill_default_priority(self, *_args) -> None:
+        """Put the chosen organisation's default priority in the Priority field (not over a hand-set one)."""
+        default = self._default_priority.get(self.organisation.currentData())
+        if default is None:
+            return
+        if self._filled_priority is None or self.priority.value() == self._filled_priority:
+            self.priority.setValue(default)
+        self._filled_priority = default
+
     def _organisation_added(self, organisation) -> None:
+        self._default_priority[organisation.id] = organisation.default_priority
         self.organisation.addItem(f"{organisation.name} ({organisation.sector})", organisation.id)
         self.organisation.setCurrentIndex(self.organisation.findData(organisation.id))
         self.title_edit.setFocus()
 
     def _connect_changes(self) -> None:
         self.suggested_size.watch(self.organisation, self.title_edit)
+        self.organisation.currentIndexChanged.connect(self.fill_default_priority)
         for combo in (self.organisation, self.visibility, self.frequency, self.nth):
             combo.currentIndexChanged.connect(self.revalidate)
         for edit in (self.title_edit, self.public_title):

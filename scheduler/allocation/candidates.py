@@ -249,6 +249,8 @@ def build_candidates(
             for weekday, start in starts:
                 for parity in parities:
                     kept, lost, mask = sessions(room, weekday, parity)
+                    if kept and room.dated_hours:
+                        kept, lost, mask = _outside_dated_hours(term, room, kept, lost, mask, start, request.duration)
                     if not kept:
                         continue
                     if busy_tables:
@@ -295,6 +297,17 @@ def build_candidates(
         if excluded:
             busy_labels[request.id] = tuple(dict.fromkeys(label for _whose, label in excluded))
     return Candidates(tuple(items), by_request, rejections, tuple(pin_errors), busy_labels)
+
+
+def _outside_dated_hours(
+    term, room: Room, kept: tuple[date, ...], lost: tuple[date, ...], mask: int, start: int, duration: int
+) -> tuple[tuple[date, ...], tuple[date, ...], int]:
+    """Dates on which the hub keeps other hours and this start does not fit them are lost, like closed dates."""
+    off = tuple(d for d in kept if not room.open_on(d, start, start + duration))
+    if not off:
+        return kept, lost, mask
+    still = tuple(d for d in kept if d not in off)
+    return still, tuple(sorted(lost + off)), week_mask(term, still)
 
 
 def _pin_error(problem: Problem, request: Request, pin: ExistingPlacement) -> str | None:

@@ -38,7 +38,8 @@ def _sessions(problem: Problem, request: Request, room: Room, placement: Placeme
             else:
                 keep = (request.nth - 1) * 7 < day.day <= request.nth * 7
         if keep:
-            (lost if day in room.closed_dates else happen).append(day)
+            closed = day in room.closed_dates or not room.open_on(day, placement.start, placement.end)
+            (lost if closed else happen).append(day)
         day += timedelta(days=1)
     return happen, lost
 

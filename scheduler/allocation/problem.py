@@ -77,6 +77,22 @@ class BusyTime:
 
 
 @dataclass(frozen=True)
+class DayHours:
+    """A date on which a hub keeps other hours than its weekly ones (a dated opening-hour exception).
+
+    ``windows`` are ``(start, end)`` minutes of the local wall clock that replace the weekday's usual
+    windows on ``day``; none means closed all that day. A session that does not fit inside them is lost on
+    that date (like a closure): the series keeps its weekly slot and skips the date.
+    """
+
+    day: date
+    windows: tuple[tuple[int, int], ...] = ()
+
+    def fits(self, start: int, end: int) -> bool:
+        return any(low <= start and end <= high for low, high in self.windows)
+
+
+@dataclass(frozen=True)
 class Room:
     """A bookable room.
 
@@ -90,6 +106,7 @@ class Room:
         closed_dates: dates on which it is closed; sessions on them are lost, not moved.
         name: for messages only.
         busy: times already taken by bookings outside the allocation; no session may overlap them (hard).
+        dated_hours: the hub's dated exceptions to ``opening``; a session outside that day's hours is lost.
     """
 
     id: Id
@@ -101,10 +118,15 @@ class Room:
     closed_dates: frozenset[date] = frozenset()
     name: str = ""
     busy: tuple[BusyTime, ...] = ()
+    dated_hours: tuple[DayHours, ...] = ()
 
     @property
     def label(self) -> str:
         return f"{self.name or self.id} ({self.hub})"
+
+    def open_on(self, day: date, start: int, end: int) -> bool:
+        """False when ``day`` has its own hours (a dated exception) and ``[start, end)`` is outside them."""
+        return all(d.fits(start, end) for d in self.dated_hours if d.day == day)
 
 
 @dataclass(frozen=True)

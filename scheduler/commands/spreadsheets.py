@@ -36,7 +36,12 @@ def _date(text: str) -> date:
 def register(commands: argparse._SubParsersAction) -> None:
     template = commands.add_parser("template", help="write a spreadsheet template to fill in (.xlsx)")
     template.add_argument("kind", choices=IMPORTABLE)
-    template.add_argument("file", type=Path, metavar="FILE.xlsx")
+    template.add_argument("file", type=Path, metavar="FILE", help=".xlsx (with lists and instructions) or .csv")
+    template.add_argument(
+        "--term",
+        metavar="NAME",
+        help="requests: pre-fill the series continuing from the term before, sized from recorded attendance",
+    )
 
     importing = commands.add_parser("import", help="check a filled-in spreadsheet and import all of it, or nothing")
     importing.add_argument("kind", choices=IMPORTABLE)
@@ -74,13 +79,17 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
 
     service = SpreadsheetService(context.sessions, context.operator, clock=context.services.booking.clock)
     directory = DirectoryService(context.sessions)
-    if args.command == "template":
-        if args.file.suffix.lower() != ".xlsx":
-            raise InvalidInput(f"{args.file.name}: templates are .xlsx workbooks")
-        service.template(args.kind, args.file)
-        print(f"wrote the {args.kind} template to {args.file}")
-        return 0
     term_id = directory.term_id(args.term) if getattr(args, "term", None) else None
+    if args.command == "template":
+        if args.file.suffix.lower() not in {".xlsx", ".csv"}:
+            raise InvalidInput(f"{args.file.name}: templates are .xlsx workbooks or .csv files")
+        if term_id is not None and args.kind != "requests":
+            raise InvalidInput("--term is for the requests template only")
+        filled = service.template(args.kind, args.file, term_id)
+        print(f"wrote the {args.kind} template to {args.file}")
+        if term_id is not None:
+            print(f"  {filled} row(s) filled in with the series continuing into {args.term}")
+        return 0
     if args.command == "import":
         if args.kind == "requests" and term_id is None:
             raise InvalidInput("say which term the requests are for: --term NAME")

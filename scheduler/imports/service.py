@@ -152,9 +152,40 @@ class SpreadsheetService:
 
     # --- templates ---------------------------------------------------------------------------------------
 
-    def template(self, kind: str, path: Path) -> None:
-        """Write an empty template for `kind` with validation lists and an instructions sheet."""
+    def template(self, kind: str, path: Path, term_id: int | None = None) -> int:
+        """Write a template for `kind` with validation lists and an instructions sheet (.xlsx), or only the
+        header row and rows (.csv). Returns the number of pre-filled rows.
+
+        For requests with `term_id`: one row per series continuing from the previous term, its size
+        suggested from recorded attendance, with the figure and its source in columns the import ignores.
+        """
         columns = _columns(kind)
+        rows: list[list[object]] = []
+        instructions = list(INSTRUCTIONS.get(kind, []))
+        if kind == "requests" and term_id is not None:
+            from scheduler.imports.continuing import NOTE_COLUMNS, continuing_rows
+
+            with self._sessions() as session:
+                if session.get(Term, term_id) is None:
+                    raise NotFound(f"no term with id {term_id}")
+                earlier, found = continuing_rows(session, term_id)
+            columns = (*columns, *NOTE_COLUMNS)
+            rows = [r.cells for r in found]
+            if earlier is not None:
+                instructions.insert(
+                    1,
+                    f"The rows already filled in are the series that ran in {earlier} and are not yet booked "
+                    "for the new term. Their Size is last term's median recorded attendance where attendance was "
+                    "recorded (Size suggested from says so); change anything, or delete a row that does not "
+                    "continue. Suggested size, Size suggested from and Last term are for reading: importing "
+                    "ignores them.",
+                )
+        if path.suffix.lower() == ".csv":
+            with path.open("w", newline="", encoding="utf-8-sig") as stream:
+                writer = csv.writer(stream)
+                writer.writerow([c.heading for c in columns])
+                writer.writerows([["" if v is None else v for v in r] for r in rows])
+            return len(rows)
         with self._sessions() as session:
             lists = {
                 "hubs": list(session.scalars(select(Hub.name).where(Hub.retired.is_(False)).order_by(Hub.name))),
@@ -166,7 +197,8 @@ class SpreadsheetService:
                 ),
                 "teams": list(session.scalars(select(Team.name).where(Team.retired.is_(False)).order_by(Team.name))),
             }
-        _write_book(path, kind, columns, [], lists)
+        _write_book(path, kind, columns, rows, lists, instructions)
+        return len(rows)
 
     # --- import --------------------------------------------------------------------------------------------
 
@@ -648,7 +680,6 @@ class SpreadsheetService:
         headings = [c.heading for c in KINDS["requests"]] + list(REQUEST_RESULT_COLUMNS)
         rows = []
         for r in requests:
-            days = tuple(dict.fromkeys(w.weekday for w in r.windows))
             series = placed.get(r.id)
             allocated = ""
             if series is not None:
@@ -657,32 +688,7 @@ class SpreadsheetService:
                     f"{series.room.name}, {series.room.hub.name}, {values.WEEKDAYS[series.weekday]} "
                     f"{series.start_local:%H:%M}-{end // 60:02d}:{end % 60:02d}"
                 )
-            rows.append(
-                [
-                    r.title,
-                    r.public_title or None,
-                    r.organisation.name,
-                    r.organisation.sector.value,
-                    r.attendance,
-                    r.duration_min,
-                    r.frequency.value,
-                    NTH_TEXT.get(r.nth) if r.nth else None,
-                    ", ".join(values.WEEKDAYS[d] for d in days),
-                    _windows_text(r.windows, days),
-                    ", ".join(sorted(h.hub.name for h in r.hubs)),
-                    ", ".join(sorted(h.hub.name for h in r.hubs if h.preferred)) or None,
-                    ", ".join(f.name for f in r.facilities) or None,
-                    "yes" if r.step_free else "no",
-                    r.visibility.value,
-                    ", ".join(t.name for t in r.teams) or None,
-                    r.priority,
-                    "yes" if r.runs_in_breaks else "no",
-                    r.notes or None,
-                    r.status.value,
-                    allocated or None,
-                    r.status_reason or None,
-                ]
-            )
+            rows.append([*request_cells(r), r.status.value, allocated or None, r.status_reason or None])
         return headings, rows
 
     def _export_rooms(self, session: Session) -> tuple[list[str], list[list[object]]]:
@@ -776,6 +782,32 @@ class SpreadsheetService:
                 ]
             )  # fmt: skip
         return headings, rows
+
+
+def request_cells(r: Request) -> list[object]:
+    """A stored request in the request columns (KINDS["requests"]), as the import reads them back."""
+    days = tuple(dict.fromkeys(w.weekday for w in r.windows))
+    return [
+        r.title,
+        r.public_title or None,
+        r.organisation.name,
+        r.organisation.sector.value,
+        r.attendance,
+        r.duration_min,
+        r.frequency.value,
+        NTH_TEXT.get(r.nth) if r.nth else None,
+        ", ".join(values.WEEKDAYS[d] for d in days),
+        _windows_text(r.windows, days),
+        ", ".join(sorted(h.hub.name for h in r.hubs)),
+        ", ".join(sorted(h.hub.name for h in r.hubs if h.preferred)) or None,
+        ", ".join(f.name for f in r.facilities) or None,
+        "yes" if r.step_free else "no",
+        r.visibility.value,
+        ", ".join(t.name for t in r.teams) or None,
+        r.priority,
+        "yes" if r.runs_in_breaks else "no",
+        r.notes or None,
+    ]
 
 
 def to_local_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -972,7 +1004,12 @@ INSTRUCTIONS = {
 
 
 def _write_book(
-    path: Path, kind: str, columns: list[Column] | tuple[Column, ...], rows: list[list[object]], lists
+    path: Path,
+    kind: str,
+    columns: list[Column] | tuple[Column, ...],
+    rows: list[list[object]],
+    lists,
+    instructions: list[str] | None = None,
 ) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -1029,7 +1066,7 @@ def _write_book(
             bold=True, size=14
         )
         r = 3
-        for line in INSTRUCTIONS.get(kind, []):
+        for line in INSTRUCTIONS.get(kind, []) if instructions is None else instructions:
             cell = help_sheet.cell(row=r, column=2, value=line)
             cell.alignment = Alignment(wrap_text=True)
             r += 1

@@ -356,8 +356,8 @@ def _closures_section(data: LearningData) -> Section:
         (
             f"{len(closures)} closures this term; {sum(c.rehomed for c in closures)} sessions were re-homed and "
             f"{sum(c.cancelled for c in closures)} cancelled because of them (as recorded when each closure was "
-            "added in the app; dates a series skipped when it was booked are not counted). Bank holidays are not "
-            "listed.",
+            "added or changed; dates a series skipped because it was booked after the closure are not counted). "
+            "Bank holidays are not listed.",
         ),
         (
             Table(

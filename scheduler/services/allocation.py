@@ -30,7 +30,7 @@ from scheduler import allocation as alloc
 from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.common import audit, closure_spans, room_label
+from scheduler.services.common import audit, closure_spans, dated_hours, room_label
 from scheduler.services.learning import recorded_sizes, size_note
 
 ProgressHandler = Callable[[alloc.Progress], None]
@@ -216,8 +216,13 @@ def closed_days(room: Room, days: Iterable[date], closures: Sequence[ClosureSpan
     )
 
 
-def pure_room(room: Room, closed: frozenset[date], busy: Iterable[alloc.BusyTime] = ()) -> alloc.Room:
-    """A stored room as the solver sees it."""
+def pure_room(
+    room: Room,
+    closed: frozenset[date],
+    busy: Iterable[alloc.BusyTime] = (),
+    special: dict[date, list[tuple[time, time]]] | None = None,
+) -> alloc.Room:
+    """A stored room as the solver sees it; `special` are its hub's dated opening hours (`dated_hours`)."""
     return alloc.Room(
         id=room.id,
         hub=room.hub.name,
@@ -228,6 +233,10 @@ def pure_room(room: Room, closed: frozenset[date], busy: Iterable[alloc.BusyTime
         closed_dates=closed,
         name=room.name,
         busy=tuple(busy),
+        dated_hours=tuple(
+            alloc.DayHours(day, tuple((_minutes(a), _minutes(b)) for a, b in windows))
+            for day, windows in sorted((special or {}).items())
+        ),
     )
 
 
@@ -293,9 +302,16 @@ class AllocationService:
         busy: dict[int, list[alloc.BusyTime]] = {}
         for occurrence in _outside_bookings(session, term):
             busy.setdefault(occurrence.room_id, []).append(_busy_time(occurrence))
+        # A hub's dated opening hours (late opening, shorter winter hours, closed for the day) reach the
+        # solver: a slot outside them on such a date loses that date, as the booking rules skip it on apply.
+        special: dict[int, dict[date, list[tuple[time, time]]]] = {}
+        rooms = list(session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id)))
+        for room in rooms:
+            if room.hub_id not in special:
+                special[room.hub_id] = dated_hours(room.hub, term.first_day, term.last_day)
         return tuple(
-            pure_room(room, closed_days(room, days, spans), busy.get(room.id, ()))
-            for room in session.scalars(select(Room).where(Room.bookable.is_(True)).order_by(Room.id))
+            pure_room(room, closed_days(room, days, spans), busy.get(room.id, ()), special[room.hub_id])
+            for room in rooms
         )
 
     @staticmethod

@@ -355,52 +355,68 @@ class ClosureService:
         """
         started = clock.perf_counter()
         with self._sessions() as session:
-            span = self._check(session, draft)
-            displaced = self._displaced(session, span)
-            self._stage(session, span, draft, editing)
-            today = to_local(self._booking.clock()).date()
-            search = RehomingSearch(session, displaced, today, draft.first_day, draft.last_day)
-            found = search.search()
-            teams = {o.id: frozenset(t.id for t in o.series.teams) for o in displaced}
-            picks = choose(found, teams, time_limit=time_limit)
-            plan = []
-            for occurrence, result in zip(displaced, found, strict=True):
-                start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
-                row = Rehoming(
-                    occurrence_id=occurrence.id,
-                    series_version=occurrence.series.version,
-                    title=occurrence.series.title,
-                    organisation=occurrence.series.organisation.name,
-                    was=f"{room_label(occurrence.room)} {start:%a %d %b} {start:%H:%M}–{end:%H:%M}",
-                    day=start.date(),
-                    room_id=None,
-                    room="",
-                    start=None,
-                    end=None,
-                    note="",
-                    alternatives=result.alternatives,
-                    relaxed=result.relaxed,
-                    reason=result.reason,
-                    blocking=result.blocking,
-                    was_day=start.date(),
-                )
-                pick = picks.get(occurrence.id)
-                if pick is not None:
-                    row = row.choose(result.alternatives[pick])
-                elif result.alternatives:
-                    taken = "; ".join(a.label for a in result.alternatives[:2])
-                    row = replace(
-                        row,
-                        reason=f"every place found for it ({taken}) is needed by another displaced session that "
-                        "fits nowhere else (room-clash between re-homed sessions).",
-                        blocking=("room-clash",),
-                    ).choose(None)
-                else:
-                    row = row.choose(None)
-                plan.append(row)
+            plan, gate_checks = self._plan(session, draft, editing, time_limit)
             session.rollback()
-        self.last_figures = RehomingFigures(clock.perf_counter() - started, search.gate_checks)
+        self.last_figures = RehomingFigures(clock.perf_counter() - started, gate_checks)
         return plan
+
+    def plan_within(self, session: Session, draft: ClosureDraft, *, time_limit: float = 2.0) -> list[Rehoming]:
+        """`plan_rehoming` inside the caller's transaction (the demo loader): the staged closure is rolled
+        back to a savepoint, so nothing of the plan stays in `session`."""
+        savepoint = session.begin_nested()
+        try:
+            plan, _checks = self._plan(session, draft, None, time_limit)
+        finally:
+            savepoint.rollback()
+        return plan
+
+    def _plan(
+        self, session: Session, draft: ClosureDraft, editing: int | None, time_limit: float
+    ) -> tuple[list[Rehoming], int]:
+        span = self._check(session, draft)
+        displaced = self._displaced(session, span)
+        self._stage(session, span, draft, editing)
+        today = to_local(self._booking.clock()).date()
+        search = RehomingSearch(session, displaced, today, draft.first_day, draft.last_day)
+        found = search.search()
+        teams = {o.id: frozenset(t.id for t in o.series.teams) for o in displaced}
+        picks = choose(found, teams, time_limit=time_limit)
+        plan = []
+        for occurrence, result in zip(displaced, found, strict=True):
+            start, end = to_local(occurrence.start_utc), to_local(occurrence.end_utc)
+            row = Rehoming(
+                occurrence_id=occurrence.id,
+                series_version=occurrence.series.version,
+                title=occurrence.series.title,
+                organisation=occurrence.series.organisation.name,
+                was=f"{room_label(occurrence.room)} {start:%a %d %b} {start:%H:%M}–{end:%H:%M}",
+                day=start.date(),
+                room_id=None,
+                room="",
+                start=None,
+                end=None,
+                note="",
+                alternatives=result.alternatives,
+                relaxed=result.relaxed,
+                reason=result.reason,
+                blocking=result.blocking,
+                was_day=start.date(),
+            )
+            pick = picks.get(occurrence.id)
+            if pick is not None:
+                row = row.choose(result.alternatives[pick])
+            elif result.alternatives:
+                taken = "; ".join(a.label for a in result.alternatives[:2])
+                row = replace(
+                    row,
+                    reason=f"every place found for it ({taken}) is needed by another displaced session that "
+                    "fits nowhere else (room-clash between re-homed sessions).",
+                    blocking=("room-clash",),
+                ).choose(None)
+            else:
+                row = row.choose(None)
+            plan.append(row)
+        return plan, search.gate_checks
 
     # -- adding ------------------------------------------------------------------------------------------
 
@@ -441,27 +457,33 @@ class ClosureService:
         A plan made before someone else changed a displaced session, or booked another one inside the
         closure, is refused with what changed named: it is never applied over their change.
         """
-        plan_by_occurrence = {r.occurrence_id: r for r in rehoming or ()}
         with self._sessions.begin() as session:
-            span = self._check(session, draft)
-            displaced = self._displaced(session, span)
-            if rehoming is not None:
-                self._check_plan_current(displaced, plan_by_occurrence)
-            closure = self._stage(session, span, draft, None)
-            moved, cancelled = self._apply(session, closure, displaced, plan_by_occurrence)
-            audit(
-                session,
-                self._operator,
-                "add-closure",
-                "closure",
-                closure.id,
-                f"Closed {self._where(closure)} {draft.first_day:%d %b %Y}–{draft.last_day:%d %b %Y} "
-                f"({closure.reason}): {moved} session(s) re-homed, {cancelled} cancelled",
-                after={"closure": closure.id, "moved": moved, "cancelled": cancelled},
-                at=self._booking.clock(),
-            )
-            # The stored form (a room closure also names its hub), so that undo recognises it unchanged.
-            return AddedClosure(closure.id, moved, cancelled, self._draft_of(closure), self._versions(displaced))
+            return self.add_within(session, draft, rehoming)
+
+    def add_within(
+        self, session: Session, draft: ClosureDraft, rehoming: Sequence[Rehoming] | None = None
+    ) -> AddedClosure:
+        """`add` inside the caller's transaction (the demo loader seeds its closures through it)."""
+        plan_by_occurrence = {r.occurrence_id: r for r in rehoming or ()}
+        span = self._check(session, draft)
+        displaced = self._displaced(session, span)
+        if rehoming is not None:
+            self._check_plan_current(displaced, plan_by_occurrence)
+        closure = self._stage(session, span, draft, None)
+        moved, cancelled = self._apply(session, closure, displaced, plan_by_occurrence)
+        audit(
+            session,
+            self._operator,
+            "add-closure",
+            "closure",
+            closure.id,
+            f"Closed {self._where(closure)} {draft.first_day:%d %b %Y}–{draft.last_day:%d %b %Y} "
+            f"({closure.reason}): {moved} session(s) re-homed, {cancelled} cancelled",
+            after={"closure": closure.id, "moved": moved, "cancelled": cancelled},
+            at=self._booking.clock(),
+        )
+        # The stored form (a room closure also names its hub), so that undo recognises it unchanged.
+        return AddedClosure(closure.id, moved, cancelled, self._draft_of(closure), self._versions(displaced))
 
     # -- undo, edit, remove ------------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Owns: reading the demo data file, checking every reference in it with a message naming the bad entry,
 and writing it in one transaction. The running series are booked through the BookingService so they
-obey the same rules as any booking (bank holidays and closures skipped, no clash).
+obey the same rules as any booking (bank holidays skipped, no clash); the closures are then added through
+the ClosureService, as if two weeks before each, so the sessions they displace are re-homed and recorded.
 Must not import: desktop_app, PySide6.
 """
 
@@ -19,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import (
     Base,
-    Closure,
     Facility,
     Hub,
     OpeningHours,
@@ -34,9 +34,12 @@ from models.entities import (
 )
 from models.types import ClosureScope, Frequency, RequestStatus, Sector, Visibility
 from scheduler.errors import HubSchedError, InvalidInput
+from scheduler.recurrence import to_utc
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit
 
+NOTICE_DAYS = 14  # the demo's closures were added two weeks before each starts
+REHOMING_LIMIT = 30.0  # seconds for each closure's re-homing choice (it finishes far sooner)
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -205,8 +208,6 @@ class DemoService:
             ]
             session.add(term)
             index.add("term", item["name"], term)
-        for item in data.get("closures", []):
-            session.add(self._closure(item, index))
         session.flush()
 
         booking = self._booking
@@ -215,6 +216,11 @@ class DemoService:
             result = booking.book_within(session, self._series_booking(item, index, f"series #{number}"))
             series += 1
             sessions += result.sessions
+
+        # Closures after the series, through ClosureService as a hub manager adds them, so the sessions they
+        # displace are re-homed (or cancelled) and that is recorded: the term report shows what happened.
+        for item in data.get("closures", []):
+            self._add_closure(session, item, index)
 
         history = data.get("attendance_history")  # illustrative: invented turnout of the running term so far
         if history:
@@ -246,21 +252,31 @@ class DemoService:
             requests=requests,
         )
 
-    def _closure(self, item: dict[str, Any], index: _Index) -> Closure:
+    def _add_closure(self, session: Session, item: dict[str, Any], index: _Index) -> None:
+        """Add one closure as a manager would have, NOTICE_DAYS before it starts: the sessions it displaces
+        are re-homed by the same plan and gate as in the app, the rest cancelled, each effect recorded."""
+        from scheduler.services.closures import ClosureDraft, ClosureService  # only when a demo is loaded
+
         where = f"closure {item.get('reason', '')!r}"
         scope = ClosureScope(item["scope"])
         hub = index.get("hub", item["hub"], where) if scope is not ClosureScope.BOROUGH else None
         room = index.get("room", f"{item['hub']}/{item['room']}", where) if scope is ClosureScope.ROOM else None
-        return Closure(
-            scope=scope,
-            hub=hub,
-            room=room,
-            first_day=_date(item["first_day"], where),
-            last_day=_date(item["last_day"], where),
-            start_local=_time(item["start"], where) if item.get("start") else None,
-            end_local=_time(item["end"], where) if item.get("end") else None,
-            reason=item.get("reason", ""),
+        draft = ClosureDraft(
+            scope,
+            _date(item["first_day"], where),
+            _date(item["last_day"], where),
+            item.get("reason", ""),
+            hub_id=hub.id if hub is not None else None,
+            room_id=room.id if room is not None else None,
+            start=_time(item["start"], where) if item.get("start") else None,
+            end=_time(item["end"], where) if item.get("end") else None,
         )
+        # never later than now: a closure still to come was added today
+        added_at = min(to_utc(draft.first_day - timedelta(days=NOTICE_DAYS), time(9)), self._booking.clock())
+        booking = BookingService(self._sessions, self._operator, clock=lambda: added_at)
+        closures = ClosureService(self._sessions, booking)
+        # A generous limit: the choice is proved optimal well within it, so every fresh demo re-homes alike.
+        closures.add_within(session, draft, closures.plan_within(session, draft, time_limit=REHOMING_LIMIT))
 
     def _series_booking(self, item: dict[str, Any], index: _Index, where: str) -> NewBooking:
         term: Term = index.get("term", item["term"], where)

@@ -34,6 +34,7 @@ class OrganisationRow:
     id: int
     name: str
     sector: str
+    default_priority: int = 3  # what a new request of theirs starts with
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class DirectoryService:
     def organisations(self) -> list[OrganisationRow]:
         with self._sessions() as session:
             return [
-                OrganisationRow(o.id, o.name, str(o.sector))
+                OrganisationRow(o.id, o.name, str(o.sector), o.default_priority)
                 # An organisation merged into another owns nothing any more: it is not offered for booking.
                 for o in session.scalars(
                     select(Organisation).where(Organisation.merged_into_id.is_(None)).order_by(Organisation.name)

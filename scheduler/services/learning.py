@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models.entities import (
     AttendanceRecord,
-    AuditEntry,
     Closure,
+    ClosureSession,
     Hub,
     Occurrence,
     Organisation,
@@ -225,10 +225,17 @@ class LearningService:
             .where(Closure.first_day <= term.last_day, Closure.last_day >= term.first_day)
             .order_by(Closure.first_day, Closure.id)
         ).all()
+        # What each closure did to the sessions it displaced, as ClosureService recorded it (an edit's new
+        # effects included; an effect taken back by an edit or undo is gone from the table).
         outcome: dict[int, tuple[int, int]] = {}
-        for entry in session.scalars(select(AuditEntry).where(AuditEntry.action == "add-closure")):
-            if entry.entity_id is not None and isinstance(entry.after, dict):
-                outcome[entry.entity_id] = (int(entry.after.get("moved", 0)), int(entry.after.get("cancelled", 0)))
+        effects = session.execute(
+            select(ClosureSession.closure_id, ClosureSession.effect, func.count())
+            .where(ClosureSession.closure_id.in_([c.id for c in closures]))
+            .group_by(ClosureSession.closure_id, ClosureSession.effect)
+        )
+        for closure_id, effect, n in effects:
+            moved, cancelled = outcome.get(closure_id, (0, 0))
+            outcome[closure_id] = (moved + n, cancelled) if effect == "moved" else (moved, cancelled + n)
         rows = []
         for c in closures:
             if c.scope is ClosureScope.BOROUGH:
@@ -285,10 +292,21 @@ def _minutes(at: time) -> int:
     return at.hour * 60 + at.minute
 
 
-def _suggestions(session: Session, term: Term) -> dict[tuple[str, str], SizeSuggestion]:
-    earlier = session.scalars(
+def previous_term(session: Session, term: Term) -> Term | None:
+    """The term a request of `term` continues from: the last one to end before `term` starts."""
+    return session.scalars(
         select(Term).where(Term.last_day < term.first_day).order_by(Term.last_day.desc()).limit(1)
     ).first()
+
+
+def learned_sizes(session: Session, term: Term) -> dict[tuple[str, str], SizeSuggestion]:
+    """Per (organisation name, lower-cased title): the size suggested for a request of `term` from the
+    previous term's recorded attendance. Runs inside the caller's session (the spreadsheet template)."""
+    return _suggestions(session, term)
+
+
+def _suggestions(session: Session, term: Term) -> dict[tuple[str, str], SizeSuggestion]:
+    earlier = previous_term(session, term)
     if earlier is None:
         return {}
     facts = f.TermFacts(

@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.entities import (
+    AuditEntry,
     Contact,
     FeedToken,
     Hub,
@@ -442,13 +443,42 @@ class ReferenceService:
                     if _inside(before.hours, before.exceptions, o) and not _inside(draft.hours, draft.exceptions, o)
                 ]
                 self._guard(f"Changing the opening hours of {hub.name}", closed, confirm)
+            # Retiring a hub retires its rooms; the audit entry remembers which (and whether each was bookable),
+            # so that un-retiring brings back those rooms and leaves rooms retired on their own retired.
+            with_hub = [{"room_id": r.id, "bookable": r.bookable} for r in hub.rooms if not r.retired]
+            back = self._retired_with(session, hub) if before.retired and not draft.retired else []
             self._fill_hub(hub, draft)
+            for room_id, bookable in back:
+                room = session.get(Room, room_id)
+                if room is not None and room.hub_id == hub.id and room.retired:
+                    room.retired, room.bookable = False, bookable
+                    flag_modified(room, "name")
             flag_modified(hub, "name")  # children changed: the version must still move
             session.flush()
-            self._audit(session, "edit-hub", "hub", hub.id, f"Edited hub {hub.name}", before, draft)
+            after: Any = draft
+            summary = f"Edited hub {hub.name}"
+            if draft.retired and not before.retired:
+                after = {**jsonable(draft), "rooms_retired_with_hub": with_hub}
+                summary = f"Retired hub {hub.name} and its {len(with_hub)} room(s) in use"
+            elif back:
+                summary = f"Brought hub {hub.name} back, with the {len(back)} room(s) retired with it"
+            self._audit(session, "edit-hub", "hub", hub.id, summary, before, after)
             return Record(hub.id, hub.version, hub_draft(hub), hub.name, hub.area, len(hub.rooms))
 
         return self._change(do, draft.name)
+
+    @staticmethod
+    def _retired_with(session: Session, hub: Hub) -> list[tuple[int, bool]]:
+        """(room id, was bookable) of the rooms retired together with `hub`, from its last retirement."""
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "edit-hub", AuditEntry.entity == "hub", AuditEntry.entity_id == hub.id)
+            .order_by(AuditEntry.id.desc())
+        )
+        for entry in entries:
+            if isinstance(entry.after, dict) and "rooms_retired_with_hub" in entry.after:
+                return [(int(r["room_id"]), bool(r["bookable"])) for r in entry.after["rooms_retired_with_hub"]]
+        return []
 
     @staticmethod
     def _fill_hub(hub: Hub, draft: HubDraft) -> None:
