@@ -88,7 +88,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         *,
         prompts: Prompts | None = None,
         clock: Callable[[], datetime] = now_utc,
-        connect: Callable[[str], AppServices] | None = None,
+        connect: Callable[..., AppServices] | None = None,  # (url, timeout=seconds or None)
     ) -> None:
         super().__init__()
         self.setWindowTitle(self.tr("Hub Scheduler"))
