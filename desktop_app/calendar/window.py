@@ -59,6 +59,7 @@ from desktop_app.calendar.view.view import CalendarView
 from desktop_app.calendar.words import sentence
 from desktop_app.calendar.workflows import CalendarWorkflows
 from desktop_app.commands import ChangeController
+from desktop_app.flow_layout import FlowLayout
 from desktop_app.free_room_dialog import FreeRoomDialog
 from desktop_app.item_models import RoomFilterProxy, RoomTreeModel, SessionListModel
 from desktop_app.learning.menu import add_learning_actions
@@ -271,7 +272,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.edit_button = QPushButton(self.tr("&Edit details…"), panel)
         self.move_button = QPushButton(self.tr("&Move…"), panel)
         self.cancel_button = QPushButton(self.tr("&Cancel…"), panel)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps onto two rows in a narrow dock or at a large font, never a sideways scroll
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.move_button)
         buttons.addWidget(self.cancel_button)
