@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.focus_order import tab_in_order
 from desktop_app.form_rows import labelled_row
 from desktop_app.planning.workers import BackgroundJob, TaskWorker
 from desktop_app.prompts import Prompts
@@ -72,6 +73,7 @@ class OutboxWindow(QMainWindow):
         self.setMinimumSize(900, 560)
 
         self.table = QTableWidget(0, 4, self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
         self.table.setAccessibleName(self.tr("Notices"))
         self.table.setHorizontalHeaderLabels(
             [self.tr("Organisation"), self.tr("Subject"), self.tr("To"), self.tr("State")]
@@ -147,6 +149,7 @@ class OutboxWindow(QMainWindow):
             (self.tr("Se&nder:"), self.sender),
         ):
             labelled_row(server_form, text, field)
+        tab_in_order(self.host, self.port, self.security, self.user, self.password, self.sender)
         self.test_button = QPushButton(self.tr("Save and te&st"), self)
         self.test_button.clicked.connect(self.test_server)
         self.server_status = QLabel(self)

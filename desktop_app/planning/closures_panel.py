@@ -62,6 +62,7 @@ def _pydate(day: QDate) -> date:
 
 def _table(parent: QWidget, name: str, model) -> QTableView:
     table = QTableView(parent)
+    table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
     table.setAccessibleName(name)
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

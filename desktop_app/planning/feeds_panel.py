@@ -105,6 +105,7 @@ class FeedsPanel(QWidget):
 
         self.model = FeedTableModel(self)
         self.table = QTableView(self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
         self.table.setAccessibleName(self.tr("Feeds"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

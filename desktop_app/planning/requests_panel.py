@@ -71,6 +71,7 @@ class RequestsPanel(QWidget):
         self.search.textChanged.connect(self._apply_filters)
 
         self.table = QTableView(self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
         self.table.setAccessibleName(self.tr("Requests"))
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
