@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, Signal, Slot
 
 from scheduler.errors import HubSchedError
-from scheduler.services.allocation import AllocationService
+
+if TYPE_CHECKING:  # the allocation service (and the solver's model) loads with the planning window, not at start
+    from scheduler.services.allocation import AllocationService
 
 
 def _tr(text: str) -> str:
