@@ -168,9 +168,7 @@ class FeedsPanel(QWidget):
             self.model.set_rows([])
             return
         self.model.set_rows(links)
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 380))
+        self.model.fit_columns(self.table, 380)
 
     def selected(self) -> FeedLink | None:
         indexes = self.table.selectionModel().selectedRows()

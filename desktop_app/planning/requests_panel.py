@@ -123,10 +123,7 @@ class RequestsPanel(QWidget):
         if rows is None:
             rows = self.services.requests.list(self.term_id) if self.term_id else []
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
-            if self.table.columnWidth(column) > 220:
-                self.table.setColumnWidth(column, 220)
+        self.model.fit_columns(self.table, 220)
         if selected is not None:
             self.select_request(selected.id)
         self._update_count()
