@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.focus_order import tab_in_order
 from desktop_app.item_models import SECTOR_LABELS
 from desktop_app.prompts import Scope
 from desktop_app.scrolling import scrolled
@@ -334,6 +335,7 @@ class DetailsDialog(QDialog):
             form.addRow(label, field)
             field.setAccessibleName(label.replace("&", "").rstrip(":"))
         form.addRow("", self.hide_location)
+        tab_in_order(self.attendance, self.hide_location)  # as laid out: the check box is under Expected people
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

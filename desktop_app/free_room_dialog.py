@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.booking_dialog import FREQUENCIES, pydate, pytime, qdate
+from desktop_app.focus_order import tab_in_order
 from desktop_app.item_models import FreeSlotTableModel
 from models.types import Frequency
 from scheduler.errors import HubSchedError
@@ -136,6 +137,22 @@ class FreeRoomDialog(QDialog):
             if not field.accessibleName():
                 field.setAccessibleName(label.replace("&", "").rstrip(":"))
         need.addRow("", self.step_free)
+        # Tab reads the form as laid out: the needs column top to bottom, then the when column.
+        tab_in_order(
+            self.people,
+            self.facilities,
+            self.hubs,
+            self.preferred,
+            self.step_free,
+            self.when,
+            self.date_edit,
+            self.weekday,
+            self.window_start,
+            self.window_end,
+            self.duration,
+            self.frequency,
+            self.last_date,
+        )
         when.insertRow(3, self.tr("Between:"), window)
         self.window_start.setAccessibleName(self.tr("Earliest start"))
         self.window_end.setAccessibleName(self.tr("Latest end"))
@@ -147,6 +164,7 @@ class FreeRoomDialog(QDialog):
         self.status.setAccessibleName(self.tr("Search result"))
         self.model = FreeSlotTableModel(self)
         self.results = QTableView(self)
+        self.results.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
         self.results.setAccessibleName(self.tr("Free rooms, best fit first"))
         self.results.setModel(self.model)
         self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

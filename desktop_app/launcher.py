@@ -6,6 +6,7 @@ start-up is passed in as a callable and imported only when it is needed.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,9 +15,15 @@ from scheduler import cli
 
 
 def _launch_gui(url: str, operator: str) -> int:
-    from desktop_app.app import run  # Qt is imported only when the window is wanted
+    # Start-up only makes objects that live as long as the app: no collection passes until the window shows
+    # (desktop_app.app.run freezes them and collects again from there).
+    gc.disable()
+    try:
+        from desktop_app.app import run  # Qt is imported only when the window is wanted
 
-    return run(url, operator)
+        return run(url, operator)
+    finally:
+        gc.enable()  # also when start-up ended early (a database that cannot be opened)
 
 
 def _render_pdf(report: object, path: Path) -> None:

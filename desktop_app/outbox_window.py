@@ -3,7 +3,8 @@
 Owns: the notice list with each one's delivery state (queued, sent with the server's reply, failed with
 the reason, interrupted), editing a queued notice's recipients, subject and text, the mail server settings
 (host, port, security, login and sender in QSettings; the password only in the system keyring, through
-`scheduler.notify.mail`) with a Test button, sending, and the fall-backs when no server is set: saving as
+`scheduler.notify.mail`) with a Test button, sending (on a worker thread, desktop_app.planning.workers, behind
+a busy bar, so the window stays responsive), and the fall-backs when no server is set: saving as
 .eml files and opening a notice in the default mail client (mailto:). `add_outbox_actions` adds the
 Borough ▸ Outbox… entry to a main window's menu bar.
 The work is done by OutboxService; nothing here opens a database session.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenuBar,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -38,10 +40,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.focus_order import tab_in_order
 from desktop_app.form_rows import labelled_row
+from desktop_app.planning.workers import BackgroundJob, TaskWorker
 from desktop_app.prompts import Prompts
 from scheduler.errors import HubSchedError
-from scheduler.notify.mail import DeliveryFailed, SmtpSettings, SmtpTransport, check_connection, store_password
+from scheduler.notify.mail import SmtpSettings, SmtpTransport, check_connection, store_password
 from scheduler.services.outbox import NoticeRow, OutboxService
 
 STATE_WORDS = {
@@ -64,10 +68,12 @@ class OutboxWindow(QMainWindow):
         self.prompts = prompts
         self.settings = settings
         self.rows: list[NoticeRow] = []
+        self.send_job: BackgroundJob | None = None
         self.setWindowTitle(self.tr("Outbox — notices to organisations"))
         self.setMinimumSize(900, 560)
 
         self.table = QTableWidget(0, 4, self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
         self.table.setAccessibleName(self.tr("Notices"))
         self.table.setHorizontalHeaderLabels(
             [self.tr("Organisation"), self.tr("Subject"), self.tr("To"), self.tr("State")]
@@ -143,15 +149,22 @@ class OutboxWindow(QMainWindow):
             (self.tr("Se&nder:"), self.sender),
         ):
             labelled_row(server_form, text, field)
+        tab_in_order(self.host, self.port, self.security, self.user, self.password, self.sender)
         self.test_button = QPushButton(self.tr("Save and te&st"), self)
         self.test_button.clicked.connect(self.test_server)
         self.server_status = QLabel(self)
         self.server_status.setWordWrap(True)
+        self.busy = QProgressBar(self)  # moves while notices are being sent
+        self.busy.setRange(0, 0)
+        self.busy.setAccessibleName(self.tr("Sending"))
+        self.busy.setTextVisible(False)
+        self.busy.hide()
         server_box = QGroupBox(self.tr("Mail server"), self)
         server_layout = QVBoxLayout(server_box)
         server_layout.addLayout(server_form)
         server_layout.addWidget(self.test_button)
         server_layout.addWidget(self.server_status)
+        server_layout.addWidget(self.busy)
         server_layout.addStretch(1)
 
         right = QWidget(self)
@@ -305,25 +318,78 @@ class OutboxWindow(QMainWindow):
             return False
         return self._guard(self.tr("Cannot retry the notice"), lambda: self.outbox.retry(row.id))
 
-    def send(self, *, only_selected: bool) -> list[NoticeRow]:
+    @property
+    def sending(self) -> bool:
+        """From the click until the result is shown and the buttons are back."""
+        return self.send_job is not None
+
+    def send(self, *, only_selected: bool) -> TaskWorker | None:
+        """Send on a worker thread; `sent` carries the notices afterwards (a failure is said in a dialog)."""
+        if self.sending:
+            return None
         row = self.selected()
         if only_selected and row is not None and row.state in ("queued", "failed"):
             self.save_selected()
         ids = [row.id] if only_selected and row is not None else None
         try:
-            settings = self.save_settings()
-            with SmtpTransport(settings) as transport:
-                done = self.outbox.send(transport, ids)
-        except (DeliveryFailed, HubSchedError) as exc:
+            settings = self.save_settings()  # here: the keyring is asked on the GUI thread
+        except HubSchedError as exc:
             self.prompts.error(self, self.tr("Cannot send"), str(exc))
-            return []
+            return None
+        outbox = self.outbox
+
+        def work(_stop) -> list[NoticeRow]:
+            with SmtpTransport(settings) as transport:
+                return outbox.send(transport, ids)
+
+        worker = TaskWorker(work)
+        # Bound methods of this window, never lambdas: a lambda would run in the worker's thread.
+        worker.finished.connect(self._send_finished)
+        worker.failed.connect(self._send_failed)
+        self.send_job = BackgroundJob(worker, self)
+        self.send_job.done.connect(self._send_done)
+        self._set_sending(True)
+        self.send_job.start()
+        return worker
+
+    def _set_sending(self, on: bool) -> None:
+        busy_buttons = (self.send_one_button, self.send_all_button, self.test_button, self.retry_button)
+        for button in (*busy_buttons, self.save_button, self.discard_button):  # no edits while it goes out
+            button.setEnabled(not on)
+        self.busy.setVisible(on)
+        if on:
+            self.server_status.setText(self.tr("Sending…"))
+
+    def _send_finished(self, done: list[NoticeRow]) -> None:
         failed = [r for r in done if r.state == "failed"]
         self.server_status.setText(
             self.tr("{sent} sent, {failed} failed.").format(sent=len(done) - len(failed), failed=len(failed))
         )
         self.reload()
         self.sent.emit(done)
-        return done
+
+    def _send_failed(self, message: str) -> None:
+        self.server_status.setText(self.tr("Nothing was sent."))
+        self.reload()  # a notice being sent when the server went away shows as interrupted
+        self.prompts.error(self, self.tr("Cannot send"), message)
+
+    def _send_done(self) -> None:
+        if self.send_job is not None:
+            self.send_job.deleteLater()  # its thread has ended
+        self.send_job = None
+        self.busy.hide()
+        self.test_button.setEnabled(True)
+        self.send_all_button.setEnabled(True)
+        self._selected()  # the per-notice buttons as the selection allows
+
+    def join(self) -> None:
+        """Wait for a send in progress (closing the window, ending a test)."""
+        if self.send_job is not None:
+            self.send_job.join()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.join()
+        super().closeEvent(event)
 
     # -- without a mail server ------------------------------------------------------------------------------
 

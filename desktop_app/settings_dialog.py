@@ -1,4 +1,4 @@
-"""SettingsDialog: database, time grid and default hub.
+"""SettingsDialog: database and its connect timeout, time grid and default hub.
 
 Owns: collecting the settings and testing a new database before it is used: "Test connection" (and
 Save) open it through `desktop_app.services.connect`, which reports a clear sentence on failure. The
@@ -42,6 +42,7 @@ class SettingsDialog(QDialog):
         connect: Callable[[str], AppServices],
         parent: QWidget | None = None,
         confirm_new_file: Callable[[Path], bool] | None = None,
+        connect_timeout: float = 5.0,
     ):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
@@ -60,6 +61,14 @@ class SettingsDialog(QDialog):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Connection status"))
+        # How long to wait for a database server (AppSettings.connect_timeout keeps it between 1 and 120 s).
+        self.connect_timeout = QSpinBox(self)
+        self.connect_timeout.setRange(1, 120)
+        self.connect_timeout.setSuffix(self.tr(" s"))
+        self.connect_timeout.setValue(round(connect_timeout))
+        self.connect_timeout.setToolTip(
+            self.tr("How long to wait for a database server before saying that it does not answer")
+        )
         self.day_start = QSpinBox(self)
         self.day_start.setRange(0, 23)
         self.day_start.setValue(grid.day_start)
@@ -83,6 +92,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("&Database:"), row)
         form.addRow("", self.status)
         for label, field in (
+            (self.tr("&Connect timeout (seconds):"), self.connect_timeout),
             (self.tr("Day &starts at (hour):"), self.day_start),
             (self.tr("Day &ends at (hour):"), self.day_end),
             (self.tr("&Grid step:"), self.slot),

@@ -3,7 +3,8 @@
 Owns: expanding a weekly / fortnightly / monthly-nth-weekday / one-off pattern into dated sessions with
 `dateutil.rrule`, converting Europe/London wall-clock times to UTC exactly across clock changes, and the
 `SessionCalendar` that says why a date is blocked (closure, bank holiday, term-time break) or a time is
-outside opening hours. Pure: no database, no Qt. Bank holidays come from the `holidays` package.
+outside opening hours. Pure: no database, no Qt. Bank holidays come from the `holidays` package, through the
+table made from it that ships with the app (scheduler.bank_holiday_table) for the years it holds.
 Must not import: models.entities, desktop_app, PySide6.
 """
 
@@ -15,10 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
 from models.types import ClosureScope, Frequency
+from scheduler import bank_holiday_table
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -117,8 +118,10 @@ class DateSpan:
 
 @lru_cache(maxsize=64)
 def bank_holidays(year: int) -> dict[date, str]:
-    """Bank holidays in England and Wales for `year`, from the `holidays` package (subdivision ENG)."""
-    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year).items())
+    """Bank holidays in England and Wales for `year`, from the `holidays` package (subdivision ENG): as the
+    shipped table has them, or asked of the package for a year outside it."""
+    shipped = bank_holiday_table.table().get(year)
+    return dict(shipped) if shipped is not None else bank_holiday_table.from_package(year)
 
 
 def bank_holiday(day: date) -> str | None:

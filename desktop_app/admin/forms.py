@@ -75,6 +75,7 @@ class RecordForm(QWidget):
         outer.addLayout(self.form)
         outer.addStretch(1)  # fields stay together at the top of a tall form
         self._errors: dict[str, QLabel] = {}
+        self._last_field: QWidget | None = None
 
     def row(self, text: str, field: QWidget, key: str) -> None:
         box = QWidget(self)
@@ -92,6 +93,9 @@ class RecordForm(QWidget):
         layout.addWidget(error)
         self._errors[key] = error
         labelled_row(self.form, text, field, box)
+        if self._last_field is not None:  # Tab goes row by row, whatever order the fields were made in
+            QWidget.setTabOrder(self._last_field, field)
+        self._last_field = field
         for signal in ("textChanged", "valueChanged", "toggled", "currentIndexChanged", "dateChanged", "itemChanged"):
             if hasattr(field, signal):
                 getattr(field, signal).connect(lambda *_: self.edited.emit())

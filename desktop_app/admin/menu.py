@@ -9,7 +9,7 @@ they change, and `NewOrganisationDialog` with `new_organisation_callback`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.admin.forms import SECTORS
 from desktop_app.form_rows import labelled_row
 from models import db
 from models.types import Sector
 from scheduler.errors import HubSchedError
 from scheduler.services.directory import OrganisationRow
-from scheduler.services.reference import ContactDraft, OrganisationDraft, ReferenceService
+
+if TYPE_CHECKING:  # the reference service and the admin forms load when a dialog opens, not at start
+    from scheduler.services.reference import OrganisationDraft, ReferenceService
 
 
 def _tr(text: str) -> str:
@@ -45,6 +46,8 @@ def reference_on(services: Any) -> ReferenceService:
     wired = getattr(services, "wired", None)
     if wired is not None:
         return wired.reference
+    from scheduler.services.reference import ReferenceService
+
     return ReferenceService(db.make_session_factory(services.engine), services.operator)
 
 
@@ -58,6 +61,8 @@ class NewOrganisationDialog(QDialog):
         self.setWindowTitle(self.tr("New organisation"))
         self.name = QLineEdit(self)
         self.sector = QComboBox(self)
+        from desktop_app.admin.forms import SECTORS
+
         for value, label in SECTORS:
             self.sector.addItem(self.tr(label), value)
         self.sector.setCurrentIndex(2)
@@ -91,6 +96,8 @@ class NewOrganisationDialog(QDialog):
         self.revalidate()
 
     def draft(self) -> OrganisationDraft:
+        from scheduler.services.reference import ContactDraft, OrganisationDraft
+
         contacts = ()
         if self.contact.text().strip():
             parts = [p.strip() for p in self.contact.text().split("|")] + ["", "", ""]

@@ -13,7 +13,6 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
-import segno
 from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QFont,
@@ -101,6 +100,8 @@ def day_sheet_document(sheet: DaySheet) -> QTextDocument:
 
 
 def qr_image(url: str) -> QImage:
+    import segno  # only when a door sheet is printed, not while the calendar starts
+
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
     image = QImage()

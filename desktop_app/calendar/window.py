@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -60,6 +59,7 @@ from desktop_app.calendar.view.view import CalendarView
 from desktop_app.calendar.words import sentence
 from desktop_app.calendar.workflows import CalendarWorkflows
 from desktop_app.commands import ChangeController
+from desktop_app.flow_layout import FlowLayout
 from desktop_app.free_room_dialog import FreeRoomDialog
 from desktop_app.item_models import RoomFilterProxy, RoomTreeModel, SessionListModel
 from desktop_app.learning.menu import add_learning_actions
@@ -89,7 +89,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         *,
         prompts: Prompts | None = None,
         clock: Callable[[], datetime] = now_utc,
-        connect: Callable[[str], AppServices] | None = None,
+        connect: Callable[..., AppServices] | None = None,  # (url, timeout=seconds or None)
     ) -> None:
         super().__init__()
         self.setWindowTitle(self.tr("Hub Scheduler"))
@@ -272,7 +272,7 @@ class MainWindow(CalendarNavigation, QMainWindow):
         self.edit_button = QPushButton(self.tr("&Edit details…"), panel)
         self.move_button = QPushButton(self.tr("&Move…"), panel)
         self.cancel_button = QPushButton(self.tr("&Cancel…"), panel)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps onto two rows in a narrow dock or at a large font, never a sideways scroll
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.move_button)
         buttons.addWidget(self.cancel_button)
@@ -364,49 +364,35 @@ class MainWindow(CalendarNavigation, QMainWindow):
 
         add_outbox_actions(bar, self)  # Borough ▸ Outbox…
 
-    def open_planning(self) -> PlanningWindow:
-        """The term-planning window (requests, allocation, closures, feeds, overview) on this database."""
+    def open_planning(self) -> PlanningWindow | None:
+        """The term-planning window (requests, allocation, closures, feeds, overview) on this database; None
+        while it is still being opened."""
         if self.planning_window is not None and self.planning_window.services.engine is not self.services.engine:
             self.planning_window.close()
             self.planning_window.deleteLater()
             self.planning_window = None
-        if self.planning_window is None:
-            # WORKAROUND: the planning window still loads its term on the GUI thread (about half a second on the
-            # demo borough); until its panels load in the background, at least show that something happens.
-            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-            self.statusBar().showMessage(self.tr("Opening the planning window…"))
-            self.statusBar().repaint()
-            try:
-                self._make_planning_window()
-            finally:
-                QApplication.restoreOverrideCursor()
+        if self.planning_window is None and not self._make_planning_window():
+            return None
         self.planning_window.show()
         self.planning_window.activateWindow()
         return self.planning_window
 
-    def _make_planning_window(self) -> None:
-        # Imported on first use: planning brings in OR-Tools, which would add half a second to start-up.
-        from desktop_app.planning.planning_window import PlanningWindow
-        from desktop_app.planning.services import PlanningServices
+    def _make_planning_window(self) -> bool:
+        # Read off the GUI thread (planning brings in OR-Tools); it opens on the next term with requests.
+        from desktop_app.planning.opening import build_planning_window
 
-        # First impression: the term people are asking for, not an empty current one.
-        try:
-            term_id = self.services.directory.next_term_with_requests(self.today())
-        except HubSchedError:
-            term_id = None
-        self.planning_window = PlanningWindow(
-            PlanningServices.from_app(self.services),
-            self.prompts,
-            self.settings.qsettings,
-            term_id=term_id,
-            controller=self.controller,
-            parent=self,
+        window = build_planning_window(
+            self, self.services, self.prompts, self.settings.qsettings, self.controller, self.today()
         )
+        if window is None:
+            return False
+        self.planning_window = window
         self.planning_window.bookings_changed.connect(self.reload)
         self.planning_window.calendar_preview_changed.connect(self.show_proposal)
         # As large as planned, but never larger than the screen it opens on.
         screen = self.screen().availableGeometry()
         self.planning_window.resize(min(1400, screen.width()), min(900, screen.height()))
+        return True
 
     def _month_day_chosen(self, day: date) -> None:
         """A day clicked in the month view opens in the day view (the room's hub, for a room's month)."""

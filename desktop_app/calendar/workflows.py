@@ -322,7 +322,8 @@ class CalendarWorkflows(QObject):
         def connect(url: str) -> AppServices:
             if self.w._connect is None:
                 raise HubSchedError("switching databases is not available here")
-            return self.w._connect(url)
+            # Testing a new database waits as long as the dialog's field says, saved or not yet.
+            return self.w._connect(url, timeout=float(dialog.connect_timeout.value()))
 
         dialog = SettingsDialog(
             url=self.w.services.url,
@@ -331,9 +332,11 @@ class CalendarWorkflows(QObject):
             default_hub=self.w.settings.default_hub,
             connect=connect,
             parent=self.w,
+            connect_timeout=self.w.settings.connect_timeout,
         )
 
         def saved() -> None:
+            self.w.settings.connect_timeout = float(dialog.connect_timeout.value())
             self.w.settings.time_grid = dialog.grid()
             self.w.settings.default_hub = dialog.default_hub.currentData()
             if dialog.url_changed() and dialog.connected is not None:

@@ -132,6 +132,7 @@ def _paragraphs(section: Section) -> QLabel:
 
 def table_view(table: Table, parent: QWidget) -> QTableView:
     view = QTableView(parent)
+    view.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
     view.setModel(ReportTableModel(table, view))
     view.setAccessibleName(table.title)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -41,7 +41,15 @@ from desktop_app.planning.workers import BackgroundJob, TaskWorker
 from desktop_app.prompts import Prompts
 from models.types import ClosureScope
 from scheduler.errors import HubSchedError
-from scheduler.services.closures import AddedClosure, ClosureDraft, ClosureService, Rehoming, accept_hub
+from scheduler.services.closures import (
+    AddedClosure,
+    ClosureDraft,
+    ClosureRow,
+    ClosureService,
+    Rehoming,
+    accept_hub,
+)
+from scheduler.services.directory import HubRow
 
 
 def _qdate(day: date) -> QDate:
@@ -54,6 +62,7 @@ def _pydate(day: QDate) -> date:
 
 def _table(parent: QWidget, name: str, model) -> QTableView:
     table = QTableView(parent)
+    table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
     table.setAccessibleName(name)
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -111,7 +120,14 @@ class ClosuresPanel(QWidget):
     plan_ready = Signal(object)  # list[Rehoming]
     changed = Signal()  # closures or sessions changed (undo, redo, edit, remove)
 
-    def __init__(self, services: PlanningServices, prompts: Prompts, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: PlanningServices,
+        prompts: Prompts,
+        parent: QWidget | None = None,
+        *,
+        hubs: list[HubRow] | None = None,  # already read (off the GUI thread)
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.prompts = prompts
@@ -133,7 +149,7 @@ class ClosuresPanel(QWidget):
             self.scope.addItem(label, scope.value)
         self.hub = QComboBox(self)
         self.room = QComboBox(self)
-        for hub in services.directory.hubs():
+        for hub in services.directory.hubs() if hubs is None else hubs:
             self.hub.addItem(hub.name, hub.id)
             for room in hub.rooms:
                 self.room.addItem(f"{room.name}, {hub.name}", room.id)
@@ -265,14 +281,15 @@ class ClosuresPanel(QWidget):
         self._scope_changed()
         self._update_buttons()
 
-    def set_term(self, first: date, last: date) -> None:
+    def set_term(self, first: date, last: date, rows: list[ClosureRow] | None = None) -> None:
         self.first, self.last = first, last
         self.first_day.setDate(_qdate(first))
         self.last_day.setDate(_qdate(first))
-        self.reload()
+        self.reload(rows)
 
-    def reload(self) -> None:
-        self.closures.set_rows(self.services.closures.list(self.first, self.last))
+    def reload(self, rows: list[ClosureRow] | None = None) -> None:
+        """Read the term's closures again, or show `rows` already read."""
+        self.closures.set_rows(self.services.closures.list(self.first, self.last) if rows is None else rows)
         self._fit(self.closure_table)
 
     @staticmethod

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.planning.loading import DEFAULT_BASE_URL
 from desktop_app.planning.models import FeedTableModel, PlanRole
 from desktop_app.planning.services import PlanningServices
 from desktop_app.planning.workers import BackgroundJob, TaskWorker
@@ -33,8 +34,7 @@ from desktop_app.prompts import Prompts
 from scheduler.errors import HubSchedError
 from scheduler.feeds.publish import PublishReport, publish
 from scheduler.feeds.service import FeedLink, FeedService
-
-DEFAULT_BASE_URL = "https://feeds.example.org/hubs"
+from scheduler.services.directory import OrganisationRow
 
 
 class FeedSettings:
@@ -69,7 +69,13 @@ class FeedsPanel(QWidget):
     reissued = Signal(str, str)  # organisation, new https link
 
     def __init__(
-        self, services: PlanningServices, prompts: Prompts, settings: QSettings, parent: QWidget | None = None
+        self,
+        services: PlanningServices,
+        prompts: Prompts,
+        settings: QSettings,
+        parent: QWidget | None = None,
+        *,
+        organisations: list[OrganisationRow] | None = None,  # already read (off the GUI thread)
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -99,6 +105,7 @@ class FeedsPanel(QWidget):
 
         self.model = FeedTableModel(self)
         self.table = QTableView(self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
         self.table.setAccessibleName(self.tr("Feeds"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -114,7 +121,7 @@ class FeedsPanel(QWidget):
         self.copy_webcal.clicked.connect(lambda: self.copy_selected("webcal"))
         self.organisation = QComboBox(self)
         self.organisation.setAccessibleName(self.tr("Organisation whose token to reissue"))
-        for org in services.directory.organisations():
+        for org in services.directory.organisations() if organisations is None else organisations:
             self.organisation.addItem(org.name, org.id)
         self.reissue_button = QPushButton(self.tr("&Reissue token"), self)
         self.reissue_button.setToolTip(self.tr("The organisation's old feed address stops working at the next publish"))
@@ -149,17 +156,19 @@ class FeedsPanel(QWidget):
         self.settings.base_url = self.base_url.text().strip()
         self.reload()
 
-    def reload(self) -> None:
-        try:
-            links = self.services.feeds.links(self.base_url.text().strip())
-        except HubSchedError as exc:
-            self.status.setText(str(exc))
+    def reload(self, links: list[FeedLink] | str | None = None) -> None:
+        """Read the links again, or show `links` already read (a string: why they cannot be made)."""
+        if links is None:
+            try:
+                links = self.services.feeds.links(self.base_url.text().strip())
+            except HubSchedError as exc:
+                links = str(exc)
+        if isinstance(links, str):
+            self.status.setText(links)
             self.model.set_rows([])
             return
         self.model.set_rows(links)
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 380))
+        self.model.fit_columns(self.table, 380)
 
     def selected(self) -> FeedLink | None:
         indexes = self.table.selectionModel().selectedRows()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -27,6 +27,9 @@ from scheduler.services.closures import ClosureRow, Rehoming
 from scheduler.services.overview import OverviewRow
 from scheduler.services.queries import OccurrenceRow
 from scheduler.services.requests import RequestRow
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 ROLE_BASE = Qt.ItemDataRole.UserRole + 1
@@ -102,6 +105,19 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
 
     def row_id(self, row: T) -> int:
         return int(getattr(row, "id", 0) or 0)
+
+    def fit_columns(self, view: QTableView, widest: int) -> None:
+        """Size `view`'s columns to their header and text, at most `widest` px. Measures each cell's text once
+        instead of asking the model for every role of every cell, as QTableView.resizeColumnsToContents does
+        (which kept the planning window from opening quickly)."""
+        metrics = view.fontMetrics()
+        header = view.horizontalHeader().fontMetrics()
+        style = view.style()
+        padding = 2 * style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, view) + 2 * 6
+        for number, column in enumerate(self._columns):
+            text = max((metrics.horizontalAdvance(column.text(row)) for row in self._rows), default=0)
+            title = header.horizontalAdvance(column.header) + 16  # room for the sort indicator
+            view.setColumnWidth(number, min(widest, max(text + padding, title + padding)))
 
     def extra(self, row: T, role: int) -> Any:
         return None

@@ -30,6 +30,7 @@ from scheduler.services.overview import TermOverview
 
 def _table(parent: QWidget, name: str, model: OverviewTableModel) -> QTableView:
     table = QTableView(parent)
+    table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
     table.setAccessibleName(name)
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

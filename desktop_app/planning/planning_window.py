@@ -2,8 +2,10 @@
 
 Owns: arranging the panels (Requests, Allocate and review, Closures, Feeds, Term overview), keeping them on
 the chosen term, reloading the others when one changes something, and joining every background thread
-before it closes. `bookings_changed` tells the hub calendar to reload; `calendar_preview_changed` hands it
-the proposal to draw as a preview layer (None: stop drawing it; also sent when this window closes).
+before it closes. Built from `PlanningData` read off the GUI thread (desktop_app.planning.loading), it only
+creates and fills widgets; without it (tests, tools) it reads the same data itself. `bookings_changed` tells
+the hub calendar to reload; `calendar_preview_changed` hands it the proposal to draw as a preview layer
+(None: stop drawing it; also sent when this window closes).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from desktop_app.commands import ChangeController
 from desktop_app.planning.allocation_panel import AllocationPanel
 from desktop_app.planning.closures_panel import ClosuresPanel
 from desktop_app.planning.feeds_panel import FeedsPanel
+from desktop_app.planning.loading import PlanningData
 from desktop_app.planning.overview_panel import OverviewPanel
 from desktop_app.planning.requests_panel import RequestsPanel
 from desktop_app.planning.review_panel import ReviewPanel
@@ -38,28 +41,33 @@ class PlanningWindow(QWidget):
         term_id: int | None = None,
         controller: ChangeController | None = None,
         parent: QWidget | None = None,
+        data: PlanningData | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle(self.tr("Plan term — Hub Scheduler"))
         self.services = services
         self.prompts = prompts
-        self.terms: list[TermRow] = services.directory.terms()
+        self.terms: list[TermRow] = services.directory.terms() if data is None else data.terms
+        if data is not None:
+            term_id = data.term_id
 
         self.term = QComboBox(self)
         self.term.setAccessibleName(self.tr("Term"))
         for term in self.terms:
             self.term.addItem(f"{term.name} ({term.first_day:%d %b} – {term.last_day:%d %b %Y})", term.id)
-        self.requests = RequestsPanel(services, prompts, self)
+        hubs = None if data is None else data.hubs
+        self.requests = RequestsPanel(services, prompts, self, hubs=hubs)
         self.allocation = AllocationPanel(services, self)
         self.review = ReviewPanel(services, prompts, self, controller=controller)
-        self.closures = ClosuresPanel(services, prompts, self)
+        self.closures = ClosuresPanel(services, prompts, self, hubs=hubs)
         base_url = str(settings.value("feeds/base_url", "") or "")
         if services.outbox is not None and base_url:  # notices carry each organisation's published feed link
             services.outbox.use_feed_links(base_url)
         if controller is not None:  # applied closures undo from the calendar's Edit menu too
             self.closures.use_undo_stack(controller.stack)
             self.closures.changed.connect(controller.changed)
-        self.feeds = FeedsPanel(services, prompts, settings, self)
+        organisations = None if data is None else data.organisations
+        self.feeds = FeedsPanel(services, prompts, settings, self, organisations=organisations)
         self.overview = OverviewPanel(services, prompts, self)
 
         allocate = QWidget(self)
@@ -99,21 +107,30 @@ class PlanningWindow(QWidget):
             self.term.blockSignals(True)
             self.term.setCurrentIndex(max(0, self.term.findData(term_id)))
             self.term.blockSignals(False)
-        self._term_changed()
-        self.feeds.reload()
+        if data is not None and (term := self._term()) is not None and term.id == data.term_id:
+            self._show_term(term, data)
+            self.feeds.reload(data.feed_links)
+        else:
+            self._term_changed()
+            self.feeds.reload()
 
     @property
     def term_id(self) -> int:
         return int(self.term.currentData() or 0)
 
+    def _term(self) -> TermRow | None:
+        return next((t for t in self.terms if t.id == self.term_id), None)
+
     def _term_changed(self, *_args) -> None:
-        term = next((t for t in self.terms if t.id == self.term_id), None)
-        if term is None:
-            return
-        self.requests.set_term(term.id)
+        term = self._term()
+        if term is not None:
+            self._show_term(term, None)
+
+    def _show_term(self, term: TermRow, data: PlanningData | None) -> None:
+        self.requests.set_term(term.id, None if data is None else data.requests)
         self.allocation.set_term(term.id, term.name)
         self.review.set_preview(None)
-        self.closures.set_term(term.first_day, term.last_day)
+        self.closures.set_term(term.first_day, term.last_day, None if data is None else data.closures)
         self.overview.set_term(term.id)
 
     def refresh(self) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.focus_order import tab_in_order
 from desktop_app.form_rows import labelled_row
 from desktop_app.learning.size_hint import SuggestedSize
 from desktop_app.planning.services import PlanningServices
@@ -275,6 +276,26 @@ class RequestForm(QDialog):
         form.addRow("", self.step_free)
         form.addRow("", self.runs_in_breaks)
         form.addRow("", self.hide_location)
+        tab_in_order(  # Tab reads the form as laid out, row by row
+            self.organisation,
+            self.new_organisation_button,
+            self.title_edit,
+            self.visibility,
+            self.public_title,
+            self.frequency,
+            self.nth,
+            *(widget for row in self.windows for widget in row.widgets()),
+            self.duration,
+            self.attendance,
+            self.priority,
+            self.hubs,
+            self.preferred,
+            self.facilities,
+            self.teams,
+            self.step_free,
+            self.runs_in_breaks,
+            self.hide_location,
+        )
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.buttons = QDialogButtonBox(

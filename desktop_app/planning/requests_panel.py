@@ -25,6 +25,7 @@ from desktop_app.planning.request_form import RequestForm
 from desktop_app.planning.services import PlanningServices
 from desktop_app.prompts import Prompts
 from scheduler.errors import HubSchedError
+from scheduler.services.directory import HubRow
 from scheduler.services.requests import RequestRow
 
 
@@ -36,6 +37,8 @@ class RequestsPanel(QWidget):
         services: PlanningServices,
         prompts: Prompts,
         parent: QWidget | None = None,
+        *,
+        hubs: list[HubRow] | None = None,  # already read (off the GUI thread)
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -56,7 +59,7 @@ class RequestsPanel(QWidget):
             self.sector.addItem(self.tr(name), key)
         self.hub = QComboBox(self)
         self.hub.addItem(self.tr("All hubs"), "")
-        for hub in services.directory.hubs():
+        for hub in services.directory.hubs() if hubs is None else hubs:
             self.hub.addItem(hub.name, hub.name)
         self.status = QComboBox(self)
         self.status.addItem(self.tr("Any status"), "")
@@ -68,6 +71,7 @@ class RequestsPanel(QWidget):
         self.search.textChanged.connect(self._apply_filters)
 
         self.table = QTableView(self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
         self.table.setAccessibleName(self.tr("Requests"))
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -78,6 +82,9 @@ class RequestsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # Column widths from the first 50 rows, not every row: sizing a term's hundreds of requests row by row
+        # kept the planning window from opening quickly.
+        self.table.verticalHeader().setResizeContentsPrecision(50)  # rows sampled for a column's width
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
@@ -106,17 +113,17 @@ class RequestsPanel(QWidget):
         layout.addLayout(buttons)
         self._update_buttons()
 
-    def set_term(self, term_id: int) -> None:
+    def set_term(self, term_id: int, rows: list[RequestRow] | None = None) -> None:
         self.term_id = term_id
-        self.reload()
+        self.reload(rows)
 
-    def reload(self) -> None:
+    def reload(self, rows: list[RequestRow] | None = None) -> None:
+        """Read the term's requests again, or show `rows` already read."""
         selected = self.selected()
-        self.model.set_rows(self.services.requests.list(self.term_id) if self.term_id else [])
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
-            if self.table.columnWidth(column) > 220:
-                self.table.setColumnWidth(column, 220)
+        if rows is None:
+            rows = self.services.requests.list(self.term_id) if self.term_id else []
+        self.model.set_rows(rows)
+        self.model.fit_columns(self.table, 220)
         if selected is not None:
             self.select_request(selected.id)
         self._update_count()

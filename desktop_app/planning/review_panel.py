@@ -64,6 +64,7 @@ class FittedTable(QTableView):
     def __init__(self, parent: QWidget, short: tuple[int, ...]) -> None:
         super().__init__(parent)
         self.short = short
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
 
     def fit_columns(self) -> None:
         model = self.model()

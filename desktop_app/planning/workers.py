@@ -1,7 +1,8 @@
 """Background work for the planning panels: the allocation run and other slow service calls.
 
 Owns: worker QObjects moved to a QThread (signals `progress`, `finished`, `failed`), cancelling through a
-`threading.Event`, and `BackgroundJob`, which starts a worker on its own thread and joins it. Workers
+`threading.Event`, `BackgroundJob`, which starts a worker on its own thread and joins it, and
+`wait_off_gui`, which runs one call on a worker while the GUI thread keeps handling events. Workers
 never touch widgets and share no database session with the GUI thread: each service call opens its own.
 """
 
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, Signal, Slot
 
 from scheduler.errors import HubSchedError
-from scheduler.services.allocation import AllocationService
+
+if TYPE_CHECKING:  # the allocation service (and the solver's model) loads with the planning window, not at start
+    from scheduler.services.allocation import AllocationService
 
 
 def _tr(text: str) -> str:
@@ -116,3 +119,28 @@ class BackgroundJob(QObject):
             self.thread.quit()
             return self.thread.wait(timeout_ms)
         return True
+
+
+def wait_off_gui(work: Callable[[], Any]) -> Any:
+    """Run `work` on a worker thread and return its result; meanwhile the GUI thread runs a local event loop, so
+    windows repaint and the busy indicator the caller shows keeps moving. A HubSchedError (or any other
+    exception) raised by `work` is raised again here, as itself. Callers guard against being re-entered."""
+    outcome: dict[str, Any] = {}
+
+    def attempt(_stop: threading.Event) -> Any:
+        try:
+            return work()
+        except Exception as exc:
+            outcome["exception"] = exc  # re-raised on the GUI thread, type and all
+            raise
+
+    worker = TaskWorker(attempt)
+    worker.finished.connect(lambda result: outcome.setdefault("result", result), Qt.ConnectionType.DirectConnection)
+    job = BackgroundJob(worker)
+    loop = QEventLoop()
+    job.done.connect(loop.quit)
+    job.start()
+    loop.exec()
+    if "exception" in outcome:
+        raise outcome["exception"]
+    return outcome["result"]

@@ -124,7 +124,11 @@ def prompts() -> RecordingPrompts:
 
 def open_window(qtbot, services: AppServices, settings: AppSettings, prompts: Prompts, now=NOW) -> MainWindow:
     window = MainWindow(
-        services, settings, prompts=prompts, clock=lambda: now, connect=lambda url: connect(url, "Tester")
+        services,
+        settings,
+        prompts=prompts,
+        clock=lambda: now,
+        connect=lambda url, timeout=None: connect(url, "Tester", timeout=timeout),
     )
     qtbot.addWidget(window)
     window.resize(1400, 900)

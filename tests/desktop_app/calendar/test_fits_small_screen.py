@@ -5,6 +5,7 @@ a scroll area counts: it can be scrolled to)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 
@@ -25,7 +26,11 @@ CASES = {
 
 @pytest.fixture(params=list(CASES), ids=list(CASES))
 def font_scale(request, qapp) -> Iterator[str]:
-    _screen, scale = CASES[request.param]
+    screen, scale = CASES[request.param]
+    if os.environ.get("QT_SCALE_FACTOR"):  # the real-scale run (test_fits_real_scale.py): scaling must be on
+        real = qapp.primaryScreen()
+        assert real.devicePixelRatio() == float(os.environ["QT_SCALE_FACTOR"])
+        assert real.geometry() == screen, f"the screen is {real.geometry()}, the test checks against {screen}"
     original = QFont(qapp.font())
     bigger = QFont(original)
     bigger.setPointSizeF(original.pointSizeF() * scale)
