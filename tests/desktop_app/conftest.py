@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
 
 from desktop_app.main_window import MainWindow
 from desktop_app.prompts import Prompts, Scope
@@ -23,6 +24,13 @@ from models import db
 from models.types import Frequency
 from scheduler.services.booking import BookingService, NewBooking
 from tests.builders import Borough, make_borough
+
+# pytest-qt gives up on a signal or condition after 5 s. That bounds a hang; it measures no speed, and a
+# busy 2-core CI machine running the whole suite can take longer than 5 s to solve or save off the GUI
+# thread. A test that states its own timeout keeps it.
+WAIT_MS = 60_000
+for _name in ("waitSignal", "waitSignals", "waitUntil", "waitCallback", "waitExposed", "waitActive"):
+    getattr(QtBot, _name).__kwdefaults__["timeout"] = WAIT_MS
 
 # Fri 15 Jan 2027, 10:30 in London: the tests' "now" for the small borough.
 NOW = datetime(2027, 1, 15, 10, 30, tzinfo=UTC)

@@ -96,7 +96,7 @@ def _first_start_state(url: str) -> str:
         dumped = backups.dump(engine)
         if not any(dumped.values()):
             return "schema only"
-        assert len(dumped["hubs"]) == 6 and len(dumped["occurrences"]) == 386, "demo half loaded"
+        assert len(dumped["hubs"]) == 6 and len(dumped["occurrences"]) == 396, "demo half loaded"
         return "complete"
     finally:
         engine.dispose()
