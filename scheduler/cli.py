@@ -336,7 +336,10 @@ def main(
     from models import db
     from scheduler.database import describe_database_error
 
-    operator = args.operator or os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
+    # An empty --operator is a mistake, as an empty --db is: only a missing one falls back.
+    operator = args.operator
+    if operator is None:
+        operator = os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
     try:
         operator = validation.clean_text("--operator", operator, max_length=120, required=True)
         url = db.resolve_url(args.db)

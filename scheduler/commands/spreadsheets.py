@@ -16,7 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scheduler.errors import InvalidInput
+from scheduler import validation
+from scheduler.errors import InvalidInput, ValidationError
 
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
@@ -27,10 +28,11 @@ IMPORTABLE = ["requests", "rooms", "organisations"]
 
 
 def _date(text: str) -> date:
+    """A date within the years any calculation handles (a date near 9999 overflows the day after)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+        return validation.parse_date("date", text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(commands: argparse._SubParsersAction) -> None:

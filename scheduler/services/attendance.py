@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models.entities import AttendanceRecord, Hub, Occurrence, Room, Series, Term
 from models.types import OccurrenceStatus, Outcome
-from scheduler.errors import InvalidInput, NotFound, StaleEdit
+from scheduler.errors import InvalidInput, NotFound, StaleEdit, ValidationError
 from scheduler.recurrence import to_local, to_utc
 from scheduler.services.common import audit, describe_occurrence, now_utc
+from scheduler.validation import clean_text
 
 MAX_HEADCOUNT = 5000
 NOTE_LENGTH = 200
@@ -332,6 +333,10 @@ class AttendanceService:
             )
         if len(entry.note) > NOTE_LENGTH:
             raise InvalidInput(f"{label}: the note is longer than {NOTE_LENGTH} characters")
+        try:  # line breaks and tabs are already spaces; other control characters are refused, as in titles
+            clean_text("the note", entry.note, max_length=NOTE_LENGTH)
+        except ValidationError as exc:
+            raise InvalidInput(f"{label}: {exc}") from None
 
     def _write(
         self, session: Session, entry: AttendanceEntry, expected_version: int | None, source: str
