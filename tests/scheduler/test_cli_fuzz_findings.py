@@ -117,3 +117,10 @@ def test_a_host_that_is_no_address_or_host_name_is_refused_without_a_look_up(url
     Path("site").mkdir()
     monkeypatch.setattr(feed_server, "make_server", lambda *a, **k: pytest.fail("it looked the host up"))
     assert "is not an address or host name" in refused(url, capsys, "feeds", "serve", "site", f"--host={host}")
+
+
+@pytest.mark.parametrize("room", ["Nowhere \r", "Nowhere\nelse", "Nowhere\u2028"])
+def test_a_refusal_that_echoes_a_line_break_typed_by_the_user_is_still_one_line(url, capsys, room) -> None:
+    args = ["attendance", "record", "--hub", "Ilford Civic Hub", "--room", room, "--date", "2027-01-06"]
+    line = refused(url, capsys, *args, "--start", "10:00", "--count", "3")
+    assert line.startswith("hubsched: error: no session in Nowhere") and repr(room[7:])[1:-1] in line
