@@ -1,6 +1,6 @@
 """Applying a spreadsheet check later: refused, naming what changed, when someone else changed a record it
 matched (or added one it would add, or the file changed) after the check; nothing is written. SQLite and
-PostgreSQL.
+PostgreSQL, through the service and through `hubsched import --expect CHECK.json`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from models.entities import Organisation, Request, Room
+from scheduler import backup as backups
+from scheduler import cli
 from scheduler.errors import StaleEdit
 from scheduler.services.reference import OrganisationDraft, ReferenceService, RoomDraft
 from scheduler.services.requests import RequestService
@@ -150,3 +152,40 @@ def test_a_check_nobody_overtook_applies(sheets, borough, with_request, sessions
     }
     with sessions() as s:
         assert s.scalar(select(Request.attendance).where(Request.title == "Housing advice")) == 14
+
+
+def _cli(url: str, capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        status = cli.main(["--db", url, *args])
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_the_cli_applies_a_saved_check_or_says_in_one_line_what_changed(
+    sheets, borough, sessions, engine, db_url, tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv(backups.DAILY_VAR, "0")
+    monkeypatch.chdir(tmp_path)
+    sheets.template("rooms", tmp_path / "rooms.xlsx")
+    fill(tmp_path / "rooms.xlsx", tmp_path / "filled.xlsx", _rows("rooms"))
+    status, out, _ = _cli(db_url, capsys, "import", "rooms", "filled.xlsx", "--check", "--json")
+    assert status == 0
+    (tmp_path / "check.json").write_text(out, encoding="utf-8")
+    _someone_else_changes("rooms", sessions, borough)
+    before = dump(engine)
+    status, _, err = _cli(db_url, capsys, "import", "rooms", "filled.xlsx", "--expect", "check.json")
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "row 2: room Main Hall, Ilford Civic Hub was changed by someone else" in err
+    assert dump(engine) == before
+    # A check saved for another file is not taken for this one.
+    fill(tmp_path / "rooms.xlsx", tmp_path / "other.xlsx", _rows("rooms"))
+    status, _, err = _cli(db_url, capsys, "import", "rooms", "other.xlsx", "--expect", "check.json")
+    assert status == 2 and "check.json is not a saved check of other.xlsx" in err
+    # Checked again and saved: it applies.
+    status, out, _ = _cli(db_url, capsys, "import", "rooms", "filled.xlsx", "--check", "--json")
+    (tmp_path / "check.json").write_text(out, encoding="utf-8")
+    status, out, err = _cli(db_url, capsys, "import", "rooms", "filled.xlsx", "--expect", "check.json")
+    assert status == 0 and "imported 0 new, 1 updated" in out, err
