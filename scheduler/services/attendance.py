@@ -30,6 +30,7 @@ from scheduler.validation import clean_text
 
 MAX_HEADCOUNT = 5000
 NOTE_LENGTH = 200
+_LINE_BREAKS = str.maketrans("\t\n\r", "   ")
 OUTCOME_LABELS = {Outcome.TOOK_PLACE: "took place", Outcome.LATE_CANCEL: "late cancel", Outcome.NO_SHOW: "no-show"}
 EXPORT_COLUMNS = (
     "session_id",
@@ -333,15 +334,15 @@ class AttendanceService:
             )
         if len(entry.note) > NOTE_LENGTH:
             raise InvalidInput(f"{label}: the note is longer than {NOTE_LENGTH} characters")
-        try:  # line breaks and tabs are already spaces; other control characters are refused, as in titles
-            clean_text("the note", entry.note, max_length=NOTE_LENGTH)
-        except ValidationError as exc:
-            raise InvalidInput(f"{label}: {exc}") from None
 
     def _write(
         self, session: Session, entry: AttendanceEntry, expected_version: int | None, source: str
     ) -> AttendanceChange:
         occurrence = self._occurrence(session, entry.occurrence_id)
+        try:  # line breaks and tabs become spaces; any other control character is refused, as in titles
+            clean_text("the note", entry.note.translate(_LINE_BREAKS), max_length=len(entry.note))  # length: below
+        except ValidationError as exc:
+            raise InvalidInput(f"{describe_occurrence(occurrence)}: {exc}") from None
         entry = replace(
             entry,
             note=" ".join(entry.note.split()),
