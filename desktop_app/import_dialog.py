@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.prompts import Prompts
 from models import db
-from scheduler.errors import HubSchedError
+from scheduler.errors import HubSchedError, StaleEdit
 from scheduler.imports.service import BookingFilter, ImportCheck, ImportRefused, SpreadsheetService
 from scheduler.services.directory import DirectoryService
 
@@ -296,9 +296,15 @@ class ImportDialog(QDialog):
         if self.check_result is None or not self.check_result.ok:
             return False
         try:
-            result = self.sheets.apply(self.kind.currentData(), Path(self.file.text().strip()), self._term_id())
+            result = self.sheets.apply(
+                self.kind.currentData(), Path(self.file.text().strip()), self._term_id(), checked=self.check_result
+            )
         except ImportRefused as refused:  # the file or the database changed since the check
             self.show_check(refused.check)
+            return False
+        except StaleEdit as exc:  # what the check showed is no longer what would be imported
+            self._forget()
+            self.prompts.error(self, self.tr("Cannot import"), str(exc))
             return False
         except HubSchedError as exc:
             self.prompts.error(self, self.tr("Cannot import"), str(exc))

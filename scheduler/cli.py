@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
@@ -164,8 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(message: str) -> str:
+    """`message` with control characters and line breaks (often echoed from what was typed) written as escapes,
+    so that a refusal is always one line."""
+    return "".join(repr(char)[1:-1] if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char for char in message)
+
+
 def _fail(message: str) -> int:
-    print(f"hubsched: error: {message}", file=sys.stderr)
+    print(f"hubsched: error: {_one_line(message)}", file=sys.stderr)
     return EXIT_USER_ERROR
 
 
@@ -336,7 +343,10 @@ def main(
     from models import db
     from scheduler.database import describe_database_error
 
-    operator = args.operator or os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
+    # An empty --operator is a mistake, as an empty --db is: only a missing one falls back.
+    operator = args.operator
+    if operator is None:
+        operator = os.environ.get("HUBSCHED_OPERATOR") or getpass.getuser()
     try:
         operator = validation.clean_text("--operator", operator, max_length=120, required=True)
         url = db.resolve_url(args.db)

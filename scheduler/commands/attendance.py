@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.vocabulary import SizeSource
-from scheduler.errors import InvalidInput
+from scheduler import validation
+from scheduler.errors import InvalidInput, ValidationError
 
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
@@ -25,17 +26,19 @@ NAMES = frozenset({"attendance"})
 
 
 def _date(text: str) -> date:
+    """A date within the years any calculation handles (a date near 9999 overflows the day after)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+        return validation.parse_date("date", text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _time(text: str) -> time:
+    """A local time at the hub: one with a UTC offset is refused, as `book` refuses it."""
     try:
-        return time.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time (use HH:MM)") from None
+        return validation.parse_local_time("time", text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _count(text: str) -> int:

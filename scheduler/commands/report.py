@@ -40,18 +40,26 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     if args.pdf is None and args.xlsx is None and not args.json:
         raise InvalidInput("give --pdf FILE, --xlsx FILE or --json")
     for path in (args.pdf, args.xlsx):
-        if path is not None and not path.parent.exists():
-            raise InvalidInput(f"cannot write {path}: folder {path.parent} does not exist")
-    if args.xlsx is not None:
-        from scheduler.reporting.xlsx import write_xlsx
+        if path is None:
+            continue
+        if not str(path).strip() or path.is_dir():
+            raise InvalidInput(f"cannot write {str(path) or 'an empty file name'}: give a file name, not a folder")
+        if not path.parent.is_dir():
+            raise InvalidInput(f"cannot write {path}: {path.parent} is not a folder")
+    if args.pdf is not None and context.pdf_renderer is None:  # before any file is written
+        raise InvalidInput("PDF output needs the desktop app's Qt; run the installed `hubsched` command")
+    try:
+        if args.xlsx is not None:
+            from scheduler.reporting.xlsx import write_xlsx
 
-        write_xlsx(report, args.xlsx)
-        print(f"wrote {args.xlsx} ({len(report.sections)} sheets)")
-    if args.pdf is not None:
-        if context.pdf_renderer is None:
-            raise InvalidInput("PDF output needs the desktop app's Qt; run the installed `hubsched` command")
-        context.pdf_renderer(report, args.pdf)
-        print(f"wrote {args.pdf}")
+            write_xlsx(report, args.xlsx)
+            print(f"wrote {args.xlsx} ({len(report.sections)} sheets)")
+        if args.pdf is not None:
+            assert context.pdf_renderer is not None
+            context.pdf_renderer(report, args.pdf)
+            print(f"wrote {args.pdf}")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {exc.filename or 'the report'}: {exc.strerror or exc}") from None
     if args.json:
         json.dump(
             {

@@ -1,7 +1,8 @@
 """`hubsched template|import|export`: spreadsheets in and out from the command line.
 
 Owns: the arguments and printing; the work is done by SpreadsheetService. An import with problems prints
-every problem (sheet, row, column: what is wrong) and exits 2 with nothing imported; `--check` only checks.
+every problem (sheet, row, column: what is wrong) and exits 2 with nothing imported; `--check` only checks;
+`--expect CHECK.json` applies only what a saved check (`--check --json`) showed.
 Implements the CommandGroup protocol of scheduler/cli_context.py.
 Must not import: desktop_app, PySide6.
 """
@@ -16,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scheduler.errors import InvalidInput
+from scheduler import validation
+from scheduler.errors import InvalidInput, ValidationError
 
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
@@ -27,10 +29,11 @@ IMPORTABLE = ["requests", "rooms", "organisations"]
 
 
 def _date(text: str) -> date:
+    """A date within the years any calculation handles (a date near 9999 overflows the day after)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+        return validation.parse_date("date", text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -49,6 +52,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     importing.add_argument("--term", metavar="NAME", help="the term requests are for (requests only)")
     importing.add_argument("--check", action="store_true", help="only check and say what would change")
     importing.add_argument("--json", action="store_true", help="print the check as JSON")
+    importing.add_argument(
+        "--expect",
+        type=Path,
+        metavar="CHECK.json",
+        help="import only what this saved check showed (from --check --json); refused if the file or a record "
+        "it matched changed since",
+    )
 
     export = commands.add_parser("export", help="write bookings, requests, rooms or organisations to .xlsx or .csv")
     export.add_argument("kind", choices=["bookings", *IMPORTABLE])
@@ -64,13 +74,41 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def check_as_json(check: ImportCheck) -> dict:
     return {
+        "kind": check.kind,
         "file": check.file,
         "sheet": check.sheet,
         "ok": check.ok,
         "counts": check.counts(),
         "problems": [{**asdict(p), "text": str(p)} for p in check.problems],
         "rows": [asdict(r) for r in check.rows],
+        "digest": check.digest,
+        "basis": [asdict(b) for b in check.basis],
     }
+
+
+def saved_check(path: Path, kind: str, file: Path) -> ImportCheck:
+    """The check saved by `import KIND FILE --check --json > CHECK.json`, for `--expect`."""
+    from scheduler.imports.service import Basis, ImportCheck
+
+    wrong = f"{path} is not a saved check of {file.name} (save one with: hubsched import {kind} {file} --check --json)"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        check = ImportCheck(
+            data["kind"],
+            data["file"],
+            data["sheet"],
+            (),
+            (),
+            tuple(Basis(**entry) for entry in data["basis"]),
+            data["digest"],
+        )
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput(wrong) from None
+    if check.kind != kind or check.file != file.name or not data.get("ok") or not check.digest:
+        raise InvalidInput(wrong)
+    return check
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
@@ -95,11 +133,14 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
             raise InvalidInput("say which term the requests are for: --term NAME")
         if not args.file.exists():
             raise InvalidInput(f"{args.file} does not exist")
+        if args.check and args.expect:
+            raise InvalidInput("--check only checks; --expect applies a saved check: give one of them")
+        expected = saved_check(args.expect, args.kind, args.file) if args.expect else None
         if args.check:
             check = service.check(args.kind, args.file, term_id)
         else:
             try:
-                check = service.apply(args.kind, args.file, term_id)
+                check = service.apply(args.kind, args.file, term_id, checked=expected)
             except ImportRefused as refused:
                 check = refused.check
         _report(check, args.json, applied=not args.check and check.ok)

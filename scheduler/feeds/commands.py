@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -51,6 +53,20 @@ def _threads(text: str) -> int:
     return value
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _host(text: str) -> str:
+    """An IP address or a host name as RFC 1123 spells one; anything else is refused before any look-up."""
+    host = text.strip()
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(host))
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if not host or len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address or host name (e.g. 127.0.0.1 or 0.0.0.0)")
+    return host
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -70,7 +86,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     serve = actions.add_parser("serve", help="serve a published folder over HTTP")
     serve.add_argument("directory", metavar="DIR", type=_folder)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--host", type=_host, default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument(
         "--threads",
@@ -156,8 +172,11 @@ def _log_line(line: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from scheduler.feeds.publish import read_index
     from scheduler.feeds.server import make_server
 
+    if args.directory.is_dir():
+        read_index(args.directory)  # a damaged index would answer 404 to everything: say so instead
     server = make_server(args.directory, args.host, args.port, log=_log_line, limits=Limits(threads=args.threads))
     host, port = server.server_address
     print(f"serving feeds from {args.directory} on http://{host}:{port}/ (Ctrl+C stops)", flush=True)

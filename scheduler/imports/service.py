@@ -3,15 +3,17 @@
 Owns: writing templates (header row, data-validation lists from the borough's own hubs, facilities,
 organisations and teams, and an instructions sheet); checking every row of a filled-in file and reporting
 each problem as sheet, row, column: what is wrong and what would be accepted; applying all rows in one
-transaction or none; matching rows to what exists so a second import updates rather than duplicates;
-exporting bookings, requests (with their allocation result), rooms and organisations in the same columns,
-so that an export imports back unchanged.
+transaction or none, and refusing to apply a check when the file or a record it matched changed since (each
+check carries the file's digest and the id and version of every record its rows match); matching rows to
+what exists so a second import updates rather than duplicates; exporting bookings, requests (with their
+allocation result), rooms and organisations in the same columns, so that an export imports back unchanged.
 Must not import: desktop_app, PySide6.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,10 +23,11 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 
 from models.entities import Facility, Hub, Occurrence, Organisation, Request, RequestHub, Room, Series, Team, Term
 from models.types import Frequency, OccurrenceStatus, RequestStatus, Sector, Visibility
-from scheduler.errors import InvalidInput, NotFound
+from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.imports import values
 from scheduler.imports.columns import KINDS, REQUEST_RESULT_COLUMNS, SHEETS, Column
 from scheduler.imports.workbook import Row, Sheet, UnreadableFile, read_sheet
@@ -81,6 +84,18 @@ class PlannedRow:
     detail: str = ""
 
 
+@dataclass(frozen=True, order=True)
+class Basis:
+    """A stored record a row of the check was matched with (`record_id` None: none yet, the row adds it), at
+    the version the check saw. Applying the check later refuses if any of these moved."""
+
+    row: int
+    kind: str  # request, room, organisation
+    label: str
+    record_id: int | None
+    version: int | None
+
+
 @dataclass(frozen=True)
 class ImportCheck:
     kind: str
@@ -88,6 +103,8 @@ class ImportCheck:
     sheet: str
     problems: tuple[Problem, ...]
     rows: tuple[PlannedRow, ...]
+    basis: tuple[Basis, ...] = ()
+    digest: str = ""  # SHA-256 of the file as checked
 
     @property
     def ok(self) -> bool:
@@ -115,6 +132,11 @@ class _Plan:
     problems: list[Problem] = field(default_factory=list)
     rows: list[PlannedRow] = field(default_factory=list)
     actions: list[Callable[[Session], None]] = field(default_factory=list)
+    basis: list[Basis] = field(default_factory=list)
+
+    def matched(self, row: Row, kind: str, label: str, record: object | None) -> None:
+        """Remember the record `row` matched (None: it adds one) at the version seen now."""
+        self.basis.append(Basis(row.number, kind, label, getattr(record, "id", None), getattr(record, "version", None)))
 
     def problem(self, row: Row, heading: str, message: str) -> None:
         self.problems.append(Problem(self.sheet, row.number, row.column(heading), heading, message))
@@ -204,18 +226,31 @@ class SpreadsheetService:
 
     def check(self, kind: str, path: Path, term_id: int | None = None) -> ImportCheck:
         """Every problem in the file, and what importing it would do. Changes nothing."""
+        digest = _digest(path)
         sheet = read_sheet(path, [c.heading for c in _columns(kind)], SHEETS[kind])
         with self._sessions() as session:
             plan = self._plan(session, kind, sheet, term_id, path.name)
             session.rollback()
-        return _result(kind, path, plan)
+        return _result(kind, path, plan, digest)
 
-    def apply(self, kind: str, path: Path, term_id: int | None = None) -> ImportCheck:
-        """Check again and import every row in one transaction, or nothing (raises ImportRefused)."""
+    def apply(
+        self, kind: str, path: Path, term_id: int | None = None, *, checked: ImportCheck | None = None
+    ) -> ImportCheck:
+        """Check again and import every row in one transaction, or nothing (raises ImportRefused).
+
+        `checked`: the check the user saw. Applying it is refused (StaleEdit, naming what changed, nothing
+        written) when the file changed since, or when a record one of its rows matched was changed, added
+        or removed by someone else meanwhile: what the check showed is what is imported, or nothing.
+        """
+        digest = _digest(path)
+        if checked is not None and checked.digest and digest != checked.digest:
+            raise StaleEdit(f"{path.name} changed since it was checked; nothing was imported: check it again")
         sheet = read_sheet(path, [c.heading for c in _columns(kind)], SHEETS[kind])
         with self._sessions.begin() as session:
             plan = self._plan(session, kind, sheet, term_id, path.name)
-            result = _result(kind, path, plan)
+            result = _result(kind, path, plan, digest)
+            if checked is not None:
+                _refuse_if_changed(checked, result)
             if plan.problems:
                 raise ImportRefused(result)
             for action in plan.actions:
@@ -452,6 +487,9 @@ class SpreadsheetService:
                     )
                 )
             label = f"{title} ({org_name})"
+            plan.matched(row, "request", label, existing)
+            if org is None:
+                plan.matched(row, "organisation", org_name, None)
             if existing is None:
                 detail = "new organisation " + org_name if org is None else ""
                 plan.rows.append(PlannedRow(row.number, "add", label, detail))
@@ -524,6 +562,7 @@ class SpreadsheetService:
             )
             existing = next((r for r in hub.rooms if r.name.lower() == name.lower()), None)
             label = f"{name}, {hub.name}"
+            plan.matched(row, "room", label, existing)
             if existing is None:
                 plan.rows.append(PlannedRow(row.number, "add", label))
             else:
@@ -603,6 +642,7 @@ class SpreadsheetService:
                 first.active,
                 contacts if contacts else (organisation_draft(existing).contacts if existing else ()),
             )
+            plan.matched(first_row, "organisation", first.name, existing)
             if existing is None:
                 plan.rows.append(PlannedRow(first_row.number, "add", first.name))
             elif organisation_draft(existing) == draft:
@@ -824,8 +864,40 @@ def _columns(kind: str) -> tuple[Column, ...]:
     return KINDS[kind]
 
 
-def _result(kind: str, path: Path, plan: _Plan) -> ImportCheck:
-    return ImportCheck(kind, path.name, plan.sheet, tuple(plan.problems), tuple(plan.rows))
+def _result(kind: str, path: Path, plan: _Plan, digest: str = "") -> ImportCheck:
+    return ImportCheck(
+        kind, path.name, plan.sheet, tuple(plan.problems), tuple(plan.rows), tuple(sorted(plan.basis)), digest
+    )
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""  # read_sheet says why it cannot be read
+
+
+def _refuse_if_changed(checked: ImportCheck, now: ImportCheck) -> None:
+    """StaleEdit naming the first record (by row) that is not as the check saw it."""
+    then_by = {(b.row, b.kind): b for b in checked.basis}
+    now_by = {(b.row, b.kind): b for b in now.basis}
+    for key in sorted(set(then_by) | set(now_by)):
+        then, current = then_by.get(key), now_by.get(key)
+        if then == current or (current is None and now.problems):
+            continue  # a row with a problem now: ImportRefused reports it
+        label = (then or current).label  # type: ignore[union-attr]
+        if then is None or then.record_id is None:
+            what = "was added by someone else"
+        elif current is None or current.record_id is None:
+            what = "was removed or renamed by someone else"
+        elif current.record_id != then.record_id:
+            what = "now matches another record"
+        else:
+            what = f"was changed by someone else (version {current.version}, the check saw {then.version})"
+        raise StaleEdit(
+            f"{checked.file}, row {key[0]}: {key[1]} {label} {what} after the check; nothing was imported: "
+            "check the file again"
+        )
 
 
 def _windows(text: str, days: tuple[int, ...]) -> list[WindowDraft]:
@@ -941,6 +1013,8 @@ def _room_action(who: _Who, draft: RoomDraft, existing_id: int | None) -> Callab
             session.add(room)
         with session.no_autoflush:
             ReferenceService._fill_room(session, room, draft)
+        if existing_id is not None:
+            flag_modified(room, "name")  # facilities alone changed: the version must still move
         session.flush()
         action = "add-room" if existing_id is None else "edit-room"
         audit(session, who.operator, action, "room", room.id, f"{action} {room.name} from a spreadsheet",
@@ -955,6 +1029,8 @@ def _organisation_action(who: _Who, draft: OrganisationDraft, existing_id: int |
         if existing_id is None:
             session.add(org)
         ReferenceService._fill_organisation(org, draft)
+        if existing_id is not None:
+            flag_modified(org, "name")  # contacts alone changed: the version must still move
         session.flush()
         action = "add-organisation" if existing_id is None else "edit-organisation"
         audit(

@@ -32,6 +32,7 @@ from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, closure_spans, dated_hours, room_label
 from scheduler.services.learning import recorded_sizes, size_note
+from scheduler.services.unit_of_work import RetryPolicy, run_in_transaction
 
 ProgressHandler = Callable[[alloc.Progress], None]
 
@@ -241,10 +242,15 @@ def pure_room(
 
 
 class AllocationService:
-    """Use cases of term allocation. One instance per operator (whose name is audited)."""
+    """Use cases of term allocation. One instance per operator (whose name is audited).
 
-    def __init__(self, sessions: sessionmaker[Session], booking: BookingService):
+    Each write (apply, pin) is one unit of work run through `run_in_transaction`: a deadlock or a locked
+    database is retried from the start, then reported as `ConcurrentSave`.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], booking: BookingService, *, retry: RetryPolicy | None = None):
         self._sessions = sessions
+        self._retry = retry
         self._booking_service = booking
         self._operator = booking.operator
         self._clock = booking.clock
@@ -384,7 +390,8 @@ class AllocationService:
         Returns the series' new version. Only an applied placement can be pinned: a proposal that has not
         been accepted has no series yet.
         """
-        with self._sessions.begin() as session:
+
+        def work(session: Session) -> int:
             series = session.scalars(
                 select(Series).where(
                     Series.term_id == term_id, Series.request_id == request_id, Series.cancelled.is_(False)
@@ -409,6 +416,8 @@ class AllocationService:
                     at=self._clock(),
                 )
             return series.version
+
+        return run_in_transaction(self._sessions, work, policy=self._retry)
 
     # -- running -------------------------------------------------------------------------------------------
 
@@ -517,7 +526,8 @@ class AllocationService:
         if preview.status in ("infeasible", "unknown") and not preview.placements:
             raise InvalidInput(f"the allocation of {preview.term_name} found no solution to apply")
         booking = self._booking_service
-        with self._sessions.begin() as session:
+
+        def work(session: Session) -> AppliedAllocation:
             term = session.get(Term, preview.term_id)
             if term is None:
                 raise NotFound(f"no term with id {preview.term_id}")
@@ -578,6 +588,8 @@ class AllocationService:
                 at=self._clock(),
             )
             return AppliedAllocation(created, moved, unchanged, withdrawn, len(preview.unmet))
+
+        return run_in_transaction(self._sessions, work, policy=self._retry)
 
     @staticmethod
     def _differs(term: Term, series: Series, row: PlacementRow) -> bool:

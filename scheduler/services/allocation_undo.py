@@ -22,6 +22,7 @@ from scheduler.errors import StaleEdit
 from scheduler.services.allocation import AllocationPreview, AllocationService, AppliedAllocation
 from scheduler.services.booking import BookingService
 from scheduler.services.common import audit
+from scheduler.services.unit_of_work import RetryPolicy, run_in_transaction
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,20 @@ def _live_occurrences(series: Series) -> tuple[tuple[int, str], ...]:
 
 
 class AllocationUndo:
-    def __init__(self, sessions: sessionmaker[Session], allocation: AllocationService, booking: BookingService):
+    """Accept, undo, redo. Each step is one unit of work run through `run_in_transaction` (accept through
+    `AllocationService.apply`): a deadlock or a locked database is retried from the start, then reported as
+    `ConcurrentSave`."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        allocation: AllocationService,
+        booking: BookingService,
+        *,
+        retry: RetryPolicy | None = None,
+    ):
         self._sessions = sessions
+        self._retry = retry
         self._allocation = allocation
         self._booking = booking
         self._operator = booking.operator
@@ -119,48 +132,51 @@ class AllocationUndo:
         statuses: tuple[tuple[int, str, str], ...],
     ) -> tuple[tuple[SeriesState, ...], tuple[SeriesState, ...]]:
         verb = "Undid" if not accepted.undone else "Redid"
-        try:
-            with self._sessions.begin() as session:
-                touched: list[tuple[Series, SeriesState]] = []
-                for state in (*cancel, *restore):
-                    series = session.get(Series, state.series_id)
-                    if series is None or series.version != state.version:
-                        title = series.title if series is not None else f"series {state.series_id}"
-                        raise StaleEdit(
-                            f"{title} was changed after the allocation of {accepted.term_name} was accepted, "
-                            "so it cannot be taken back in one step; change it in the calendar instead"
-                        )
-                    touched.append((series, state))
-                # Free the slots first, then bring the other side back through the booking rules.
-                for series, state in touched[: len(cancel)]:
-                    live = dict(state.live_occurrences)
-                    occurrences = [o for o in series.occurrences if o.id in live]
-                    self._booking.cancel_within(
-                        session, series, occurrences, reason=f"{verb.lower()} the allocation of {accepted.term_name}"
+
+        def work(session: Session) -> tuple[tuple[SeriesState, ...], tuple[SeriesState, ...]]:
+            touched: list[tuple[Series, SeriesState]] = []
+            for state in (*cancel, *restore):
+                series = session.get(Series, state.series_id)
+                if series is None or series.version != state.version:
+                    title = series.title if series is not None else f"series {state.series_id}"
+                    raise StaleEdit(
+                        f"{title} was changed after the allocation of {accepted.term_name} was accepted, "
+                        "so it cannot be taken back in one step; change it in the calendar instead"
                     )
-                for series, state in touched[len(cancel) :]:
-                    live = dict(state.live_occurrences)
-                    occurrences = [o for o in series.occurrences if o.id in live]
-                    statuses_back = {o.id: OccurrenceStatus(live[o.id]) for o in occurrences}
-                    self._booking.restore_within(session, series, occurrences, statuses_back)
-                for request_id, status, reason in statuses:
-                    request = session.get(Request, request_id)
-                    if request is not None:
-                        request.status, request.status_reason = RequestStatus(status), reason
-                session.flush()
-                audit(
-                    session,
-                    self._operator,
-                    "undo-allocation" if verb == "Undid" else "redo-allocation",
-                    "term",
-                    accepted.term_id,
-                    f"{verb} the allocation of {accepted.term_name}: {len(cancel)} series cancelled, "
-                    f"{len(restore)} brought back",
-                    at=self._booking.clock(),
+                touched.append((series, state))
+            # Free the slots first, then bring the other side back through the booking rules.
+            for series, state in touched[: len(cancel)]:
+                live = dict(state.live_occurrences)
+                occurrences = [o for o in series.occurrences if o.id in live]
+                self._booking.cancel_within(
+                    session, series, occurrences, reason=f"{verb.lower()} the allocation of {accepted.term_name}"
                 )
-                cancelled = tuple(replace(state, version=series.version) for series, state in touched[: len(cancel)])
-                restored = tuple(replace(state, version=series.version) for series, state in touched[len(cancel) :])
-                return cancelled, restored
+            for series, state in touched[len(cancel) :]:
+                live = dict(state.live_occurrences)
+                occurrences = [o for o in series.occurrences if o.id in live]
+                statuses_back = {o.id: OccurrenceStatus(live[o.id]) for o in occurrences}
+                self._booking.restore_within(session, series, occurrences, statuses_back)
+            for request_id, status, reason in statuses:
+                request = session.get(Request, request_id)
+                if request is not None:
+                    request.status, request.status_reason = RequestStatus(status), reason
+            session.flush()
+            audit(
+                session,
+                self._operator,
+                "undo-allocation" if verb == "Undid" else "redo-allocation",
+                "term",
+                accepted.term_id,
+                f"{verb} the allocation of {accepted.term_name}: {len(cancel)} series cancelled, "
+                f"{len(restore)} brought back",
+                at=self._booking.clock(),
+            )
+            cancelled = tuple(replace(state, version=series.version) for series, state in touched[: len(cancel)])
+            restored = tuple(replace(state, version=series.version) for series, state in touched[len(cancel) :])
+            return cancelled, restored
+
+        try:
+            return run_in_transaction(self._sessions, work, policy=self._retry)
         except IntegrityError:
             raise StaleEdit(
                 f"a room was booked meanwhile where the allocation of {accepted.term_name} would go back; "

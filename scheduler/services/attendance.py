@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models.entities import AttendanceRecord, Hub, Occurrence, Room, Series, Term
 from models.types import OccurrenceStatus, Outcome
-from scheduler.errors import InvalidInput, NotFound, StaleEdit
+from scheduler.errors import InvalidInput, NotFound, StaleEdit, ValidationError
 from scheduler.recurrence import to_local, to_utc
 from scheduler.services.common import audit, describe_occurrence, now_utc
+from scheduler.validation import clean_text
 
 MAX_HEADCOUNT = 5000
 NOTE_LENGTH = 200
+_LINE_BREAKS = str.maketrans("\t\n\r", "   ")
 OUTCOME_LABELS = {Outcome.TOOK_PLACE: "took place", Outcome.LATE_CANCEL: "late cancel", Outcome.NO_SHOW: "no-show"}
 EXPORT_COLUMNS = (
     "session_id",
@@ -337,6 +339,10 @@ class AttendanceService:
         self, session: Session, entry: AttendanceEntry, expected_version: int | None, source: str
     ) -> AttendanceChange:
         occurrence = self._occurrence(session, entry.occurrence_id)
+        try:  # line breaks and tabs become spaces; any other control character is refused, as in titles
+            clean_text("the note", entry.note.translate(_LINE_BREAKS), max_length=len(entry.note))  # length: below
+        except ValidationError as exc:
+            raise InvalidInput(f"{describe_occurrence(occurrence)}: {exc}") from None
         entry = replace(
             entry,
             note=" ".join(entry.note.split()),

@@ -12,9 +12,10 @@ Must not import: desktop_app, PySide6.
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,8 +29,10 @@ from scheduler.services.booking import BookingService
 from scheduler.services.common import audit, describe_occurrence, room_label
 from scheduler.services.queries import OccurrenceRow, occurrence_row
 from scheduler.services.rehoming import Alternative, RehomingSearch, choose
+from scheduler.services.unit_of_work import RetryPolicy, run_in_transaction
 
 MOVED, CANCELLED = "moved", "cancelled"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -215,11 +218,19 @@ def _midnight(day: date) -> datetime:
 
 
 class ClosureService:
-    def __init__(self, sessions: sessionmaker[Session], booking: BookingService):
+    """Every change (add, edit, undo, remove) is one unit of work run through `run_in_transaction`: a
+    deadlock or a locked database is retried from the start, then reported as `ConcurrentSave`."""
+
+    def __init__(self, sessions: sessionmaker[Session], booking: BookingService, *, retry: RetryPolicy | None = None):
         self._sessions = sessions
         self._booking = booking
         self._operator = booking.operator
+        self._retry = retry
         self.last_figures: RehomingFigures | None = None
+
+    def _write(self, work: Callable[[Session], _T]) -> _T:
+        """Run one change in its own transaction, again from the start after a transient conflict."""
+        return run_in_transaction(self._sessions, work, policy=self._retry)
 
     def list(self, first: date, last: date) -> list[ClosureRow]:
         """Stored closures overlapping the dates, and the bank holidays among them, by first day."""
@@ -354,9 +365,13 @@ class ClosureService:
         flushed so that the booking rules see it, then rolled back.
         """
         started = clock.perf_counter()
-        with self._sessions() as session:
-            plan, gate_checks = self._plan(session, draft, editing, time_limit)
-            session.rollback()
+        # Staging the closure writes (then rolls back), so planning meets the same conflicts as applying.
+        plan, gate_checks = run_in_transaction(
+            self._sessions,
+            lambda session: self._plan(session, draft, editing, time_limit),
+            policy=self._retry,
+            commit=False,
+        )
         self.last_figures = RehomingFigures(clock.perf_counter() - started, gate_checks)
         return plan
 
@@ -457,8 +472,7 @@ class ClosureService:
         A plan made before someone else changed a displaced session, or booked another one inside the
         closure, is refused with what changed named: it is never applied over their change.
         """
-        with self._sessions.begin() as session:
-            return self.add_within(session, draft, rehoming)
+        return self._write(lambda session: self.add_within(session, draft, rehoming))
 
     def add_within(
         self, session: Session, draft: ClosureDraft, rehoming: Sequence[Rehoming] | None = None
@@ -505,7 +519,8 @@ class ClosureService:
         Refused (StaleEdit, naming what changed) when the closure or one of its sessions changed since.
         Returns what `add` needs to apply it again (redo).
         """
-        with self._sessions.begin() as session:
+
+        def work(session: Session) -> UndoneClosure:
             closure = session.get(Closure, added.closure_id)
             if closure is None:
                 raise StaleEdit("the closure was removed since it was applied; there is nothing to undo")
@@ -561,6 +576,8 @@ class ClosureService:
             )
             return UndoneClosure(draft, plan, moved_back, restored)
 
+        return self._write(work)
+
     def _put_back(
         self, session: Session, effects: list[ClosureSession], *, strict: bool, moved_to: dict | None = None
     ) -> tuple[int, int]:
@@ -590,7 +607,8 @@ class ClosureService:
 
     def restorable(self, closure_id: int) -> list[tuple[str, str]]:
         """The sessions the closure cancelled: (session, "" when still free else why not) — read only."""
-        with self._sessions() as session:
+
+        def work(session: Session) -> list[tuple[str, str]]:
             closure = session.get(Closure, closure_id)
             if closure is None:
                 raise NotFound(f"no closure with id {closure_id}")
@@ -608,12 +626,14 @@ class ClosureService:
                     continue
                 problems = BookingRules(session).problems([proposed_from(occurrence.series, occurrence)])
                 out.append((describe_occurrence(occurrence), "; ".join(p.message for p in problems)))
-            session.rollback()
             return out
+
+        return run_in_transaction(self._sessions, work, policy=self._retry, commit=False)
 
     def remove(self, closure_id: int, *, restore: bool = True) -> RemovedClosure:
         """Remove a closure; with `restore`, the sessions it cancelled run again where they are still free."""
-        with self._sessions.begin() as session:
+
+        def work(session: Session) -> RemovedClosure:
             closure = session.get(Closure, closure_id)
             if closure is None:
                 raise NotFound(f"no closure with id {closure_id}")
@@ -647,6 +667,8 @@ class ClosureService:
             )
             return RemovedClosure(restored, tuple(not_restored))
 
+        return self._write(work)
+
     def edit(self, closure_id: int, draft: ClosureDraft, rehoming: Sequence[Rehoming] | None = None) -> AddedClosure:
         """Change a closure's dates, times, scope or reason.
 
@@ -655,7 +677,8 @@ class ClosureService:
         the sessions the changed closure newly displaces are re-homed by `rehoming` (made with
         `plan_rehoming(draft, editing=closure_id)`) or cancelled.
         """
-        with self._sessions.begin() as session:
+
+        def work(session: Session) -> AddedClosure:
             closure = session.get(Closure, closure_id)
             if closure is None:
                 raise NotFound(f"no closure with id {closure_id}; it may have been removed meanwhile")
@@ -708,6 +731,8 @@ class ClosureService:
             return AddedClosure(
                 closure_id, moved, cancelled, self._draft_of(closure), self._versions(displaced), restored
             )
+
+        return self._write(work)
 
     @staticmethod
     def _covers(span: ClosureSpan, occurrence: Occurrence, room_id: int, start_utc: datetime) -> bool:

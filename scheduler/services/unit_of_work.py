@@ -80,16 +80,25 @@ def run_in_transaction(
     *,
     policy: RetryPolicy | None = None,
     on_retry: Callable[[int, BaseException], None] | None = None,
+    commit: bool = True,
 ) -> T:
     """Run `work` in one transaction; retry it from the start on a transient conflict.
 
     Raises ConcurrentSave (DatabaseBusy for a locked SQLite file) when the conflict outlasts the
     policy's attempts. Nothing of a failed attempt is kept: each ran in its own, rolled back, transaction.
+    `commit=False` rolls back even a successful attempt: for work that writes only to see the result
+    (a plan that flushes a draft so the booking rules see it), which meets the same conflicts.
     """
     policy = policy or RetryPolicy()
     attempt = 0
     while True:
         try:
+            if not commit:
+                with sessions() as session:
+                    try:
+                        return work(session)
+                    finally:
+                        session.rollback()
             with sessions.begin() as session:
                 return work(session)
         except DBAPIError as exc:
