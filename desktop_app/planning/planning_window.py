@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxL
 from desktop_app.commands import ChangeController
 from desktop_app.planning.allocation_panel import AllocationPanel
 from desktop_app.planning.closures_panel import ClosuresPanel
+from desktop_app.planning.fairness_box import FairnessBox
 from desktop_app.planning.feeds_panel import FeedsPanel
 from desktop_app.planning.overview_panel import OverviewPanel
 from desktop_app.planning.requests_panel import RequestsPanel
@@ -51,6 +52,7 @@ class PlanningWindow(QWidget):
             self.term.addItem(f"{term.name} ({term.first_day:%d %b} – {term.last_day:%d %b %Y})", term.id)
         self.requests = RequestsPanel(services, prompts, self)
         self.allocation = AllocationPanel(services, self)
+        self.fairness = FairnessBox(services, prompts, self)
         self.review = ReviewPanel(services, prompts, self, controller=controller)
         self.closures = ClosuresPanel(services, prompts, self)
         base_url = str(settings.value("feeds/base_url", "") or "")
@@ -65,6 +67,7 @@ class PlanningWindow(QWidget):
         allocate = QWidget(self)
         allocate_layout = QVBoxLayout(allocate)
         allocate_layout.addWidget(self.allocation, 0)
+        allocate_layout.addWidget(self.fairness, 0)
         allocate_layout.addWidget(self.review, 1)
         self.allocate_tab = allocate
         self.tabs = QTabWidget(self)
@@ -112,6 +115,7 @@ class PlanningWindow(QWidget):
             return
         self.requests.set_term(term.id)
         self.allocation.set_term(term.id, term.name)
+        self.fairness.set_term(term.id)
         self.review.set_preview(None)
         self.closures.set_term(term.first_day, term.last_day)
         self.overview.set_term(term.id)
