@@ -50,7 +50,7 @@ class FairnessBox(QGroupBox):
             self.shares[sector] = spin
         self.weight = QDoubleSpinBox(self)
         self.weight.setRange(0.0, MAX_WEIGHT)
-        self.weight.setDecimals(3)
+        self.weight.setDecimals(2)
         self.weight.setSingleStep(0.05)
         self.weight.setAccessibleName(self.tr("Fairness weight"))
         self.weight.setToolTip(
