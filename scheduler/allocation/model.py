@@ -221,22 +221,23 @@ def build_model(
 
     phase("variables")
     place: list[cp_model.IntVar] = []
-    for start in range(0, len(items), CHUNK):
-        check_stop()
-        if start and start % (8 * CHUNK) == 0 and on_phase is not None:
-            on_phase(f"variables: {start:,} of {len(items):,} placements")
-        chunk = items[start : start + CHUNK]
-        if debug_names:
-            place.extend(model.new_bool_var(variable_name(c)) for c in chunk)
-        else:
-            place.extend(model.new_bool_var("") for _ in chunk)
+    if debug_names:
+        for start in range(0, len(items), CHUNK):
+            check_stop()
+            place.extend(model.new_bool_var(variable_name(c)) for c in items[start : start + CHUNK])
+    else:
+        # In bulk: copies of one 0..1 variable appended to the proto, then wrapped. One ``new_bool_var``
+        # call per placement was the largest part of the build (about 5 us each).
+        place = _bool_vars(model, len(items), check_stop, on_phase)
+    base = place[0].index if place else 0  # place[i] is variable base + i: constraints are written as indices
     unmet = {r.id: model.new_bool_var(f"unmet_r{_slug(r.id)}" if debug_names else "") for r in problem.requests}
 
     # Each request is placed once or left unmet; a pinned request is placed exactly as pinned.
     phase("one place per request")
+    constraints = model.proto.constraints
     for request in problem.requests:
         mine = candidates.by_request.get(request.id, ())
-        model.add_exactly_one([place[i] for i in mine] + [unmet[request.id]])
+        constraints.add().exactly_one.literals.extend([base + i for i in mine] + [unmet[request.id].index])
         pin = existing.get(request.id)
         if pin is not None and pin.pinned:
             model.add(unmet[request.id] == 0)
@@ -252,7 +253,7 @@ def build_model(
         if count and count % 128 == 0 and on_phase is not None:
             on_phase(f"no double booking: {count:,} of {len(by_room_day):,} room-days")
         for group in clash_groups(members):
-            model.add_at_most_one([place[i] for i in group])
+            constraints.add().at_most_one.literals.extend([base + i for i in group])
 
     # A shared person or team is never in two places at once (any room, same date and time).
     phase("shared people")
@@ -316,16 +317,20 @@ def build_model(
             check_stop()
             hubs_used: list[cp_model.IntVar] = []
             for request in members_of_org:
-                per_hub: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+                per_hub: dict[str, list[int]] = defaultdict(list)
                 for i in candidates.by_request.get(request.id, ()):
-                    per_hub[items[i].hub].append(place[i])
-                for hub, literals in per_hub.items():
+                    per_hub[items[i].hub].append(base + i)
+                for hub, indices in per_hub.items():
                     if (org, hub) not in org_hub:
                         org_hub[(org, hub)] = model.new_bool_var(
                             f"uses_{_slug(org)}_{_slug(hub)}" if debug_names else ""
                         )
                         hubs_used.append(org_hub[(org, hub)])
-                    model.add(cp_model.LinearExpr.sum(literals) <= org_hub[(org, hub)])
+                    # sum(the request's places in the hub) - uses <= 0, written straight into the proto.
+                    linear = constraints.add().linear
+                    linear.vars.extend([*indices, org_hub[(org, hub)].index])
+                    linear.coeffs.extend([1] * len(indices) + [-1])
+                    linear.domain.extend((-len(indices) - 1, 0))
             if len(hubs_used) > 1:
                 # Penalise hubs beyond the first: 'any' is rewarded, so it is 1 whenever something is met.
                 org_any[org] = model.new_bool_var(f"any_{_slug(org)}" if debug_names else "")
@@ -355,6 +360,34 @@ def build_model(
 
 # Variables or constraints created between two looks at the stop handle.
 CHUNK = 4096
+
+
+def _bool_vars(
+    model: cp_model.CpModel,
+    count: int,
+    check_stop: Callable[[], None],
+    on_phase: Callable[[str], None] | None,
+) -> list[cp_model.IntVar]:
+    """``count`` new unnamed 0..1 variables with consecutive indices, added to the proto in bulk."""
+    if count == 0:
+        return []
+    proto = model.proto
+    first = len(proto.variables)
+    template = proto.variables.add()
+    template.domain.extend((0, 1))
+    place: list[cp_model.IntVar] = []
+    made = 1
+    while made < count:
+        check_stop()
+        step = min(CHUNK * 4, count - made)
+        proto.variables.extend([template] * step)
+        made += step
+    for start in range(first, first + count, CHUNK * 4):
+        check_stop()
+        if start > first and on_phase is not None:
+            on_phase(f"variables: {start - first:,} of {count:,} placements")
+        place.extend([cp_model.IntVar(proto, i) for i in range(start, min(start + CHUNK * 4, first + count))])
+    return place
 
 
 def _shared_per_room(
