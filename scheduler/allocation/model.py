@@ -29,8 +29,9 @@ import functools
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from ortools.sat.python import cp_model
 
@@ -57,7 +58,7 @@ class Variables:
     """
 
     candidates: Candidates
-    place: list[cp_model.IntVar]
+    place: Sequence[cp_model.IntVar]
     unmet: dict[Id, cp_model.IntVar]
     placed: cp_model.IntVar
     stage1: cp_model.LinearExprT
@@ -226,9 +227,10 @@ def build_model(
             check_stop()
             place.extend(model.new_bool_var(variable_name(c)) for c in items[start : start + CHUNK])
     else:
-        # In bulk: copies of one 0..1 variable appended to the proto, then wrapped. One ``new_bool_var``
-        # call per placement was the largest part of the build (about 5 us each).
-        place = _bool_vars(model, len(items), check_stop, on_phase)
+        # In bulk: copies of one 0..1 variable appended to the proto, wrapped only when one is used. One
+        # ``new_bool_var`` call per placement was the largest part of the build (about 5 us each), and
+        # freeing 100,000 wrappers delayed a stop.
+        place = _bool_vars(model, len(items), check_stop)
     base = place[0].index if place else 0  # place[i] is variable base + i: constraints are written as indices
     unmet = {r.id: model.new_bool_var(f"unmet_r{_slug(r.id)}" if debug_names else "") for r in problem.requests}
 
@@ -248,7 +250,7 @@ def build_model(
     for candidate in items:
         by_room_day[(candidate.room_id, candidate.weekday)].append(candidate)
     for count, members in enumerate(by_room_day.values()):
-        if count % 64 == 0:
+        if count % 8 == 0:  # a room-day takes about 1 ms: a stop is seen within about 10 ms
             check_stop()
         if count and count % 128 == 0 and on_phase is not None:
             on_phase(f"no double booking: {count:,} of {len(by_room_day):,} room-days")
@@ -293,7 +295,13 @@ def build_model(
     keep: list[int] = []
     keep_weights: list[int] = []
     phase("preferences, stability and room size")
-    costs_by_candidate, changes = penalties_and_changes(problem, items)
+    costs_by_candidate: list[int] = []
+    changes: list[Change] = []
+    for start in range(0, len(items), CHUNK):  # in chunks, so a stop is seen within a few milliseconds
+        check_stop()
+        chunk_costs, chunk_changes = penalties_and_changes(problem, items[start : start + CHUNK])
+        costs_by_candidate += chunk_costs
+        changes += chunk_changes
     check_stop()
     for candidate, variable, change, cost in zip(items, place, changes, costs_by_candidate, strict=True):
         if change is Change.UNCHANGED:
@@ -362,32 +370,52 @@ def build_model(
 CHUNK = 4096
 
 
-def _bool_vars(
-    model: cp_model.CpModel,
-    count: int,
-    check_stop: Callable[[], None],
-    on_phase: Callable[[str], None] | None,
-) -> list[cp_model.IntVar]:
+class Literals(Sequence[cp_model.IntVar]):
+    """Consecutive 0..1 variables of a model, each wrapped as an ``IntVar`` only when it is asked for."""
+
+    def __init__(self, proto: object, first: int, count: int) -> None:
+        self._proto = proto
+        self.first = first  # the variable index of item 0: item i is variable first + i
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, i: int) -> cp_model.IntVar: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[cp_model.IntVar]: ...
+    def __getitem__(self, i: int | slice) -> cp_model.IntVar | list[cp_model.IntVar]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        return cp_model.IntVar(self._proto, self.first + i)
+
+    def __iter__(self) -> Iterator[cp_model.IntVar]:
+        proto, first = self._proto, self.first
+        return (cp_model.IntVar(proto, first + i) for i in range(self._count))
+
+    def indices(self) -> range:
+        return range(self.first, self.first + self._count)
+
+
+def _bool_vars(model: cp_model.CpModel, count: int, check_stop: Callable[[], None]) -> Literals:
     """``count`` new unnamed 0..1 variables with consecutive indices, added to the proto in bulk."""
-    if count == 0:
-        return []
     proto = model.proto
     first = len(proto.variables)
-    template = proto.variables.add()
-    template.domain.extend((0, 1))
-    place: list[cp_model.IntVar] = []
-    made = 1
-    while made < count:
-        check_stop()
-        step = min(CHUNK * 4, count - made)
-        proto.variables.extend([template] * step)
-        made += step
-    for start in range(first, first + count, CHUNK * 4):
-        check_stop()
-        if start > first and on_phase is not None:
-            on_phase(f"variables: {start - first:,} of {count:,} placements")
-        place.extend([cp_model.IntVar(proto, i) for i in range(start, min(start + CHUNK * 4, first + count))])
-    return place
+    if count:
+        template = proto.variables.add()
+        template.domain.extend((0, 1))
+        made = 1
+        while made < count:
+            check_stop()
+            step = min(CHUNK * 4, count - made)
+            proto.variables.extend([template] * step)
+            made += step
+    return Literals(proto, first, count)
 
 
 def _shared_per_room(
@@ -478,7 +506,8 @@ def add_hint(model: cp_model.CpModel, variables: Variables, chosen: Iterable[int
     chosen = set(chosen)
     items = variables.candidates.items
     met = {items[i].request_id for i in chosen}
-    indices = [v.index for v in variables.place]
+    place = variables.place
+    indices = list(place.indices()) if isinstance(place, Literals) else [v.index for v in place]
     values = [1 if i in chosen else 0 for i in range(len(indices))]
     indices += [v.index for v in variables.unmet.values()]
     values += [0 if r in met else 1 for r in variables.unmet]
