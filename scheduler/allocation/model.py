@@ -71,7 +71,7 @@ class Variables:
     at_time: dict[tuple, cp_model.IntVar] = field(default_factory=dict)
     at_time_members: dict[tuple, tuple[int, ...]] = field(default_factory=dict)
     keep: list[int] = field(default_factory=list)  # candidate indices of last term's places
-    keep_weights: list[int] = field(default_factory=list)  # SCALE * the request's priority, per keep
+    keep_weights: list[int] = field(default_factory=list)  # SCALE * priority + KEEP_TIE_BREAK, per keep
 
     def stage1_with_keep(self) -> cp_model.LinearExprT:
         if not self.keep:
@@ -306,7 +306,7 @@ def build_model(
     for candidate, variable, change, cost in zip(items, place, changes, costs_by_candidate, strict=True):
         if change is Change.UNCHANGED:
             keep.append(candidate.index)
-            keep_weights.append(SCALE * requests[candidate.request_id].priority)
+            keep_weights.append(SCALE * requests[candidate.request_id].priority + KEEP_TIE_BREAK)
         if cost:
             penalised.append(variable)
             costs.append(cost)
@@ -368,6 +368,10 @@ def build_model(
 
 # Variables or constraints created between two looks at the stop handle.
 CHUNK = 4096
+# Keeping last term's place is worth the request's priority and half a point more: a newcomer of the same
+# priority no longer ties with it (before, either answer was "best", and which one came out depended on
+# the search), while a newcomer of a higher priority still wins by half a point.
+KEEP_TIE_BREAK = SCALE // 2
 
 
 class Literals(Sequence[cp_model.IntVar]):
