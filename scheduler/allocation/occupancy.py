@@ -7,7 +7,8 @@ masks as the model (see ``candidates``); the independent checker in ``check`` de
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from .candidates import Candidate
 from .problem import Request
@@ -47,6 +48,37 @@ class Occupancy:
                 if other_request != own and first < other.end_cell and other.first_cell < end and mask & other.mask
             )
         return found
+
+    def blocking(
+        self, candidates: Iterable[Candidate], request: Request
+    ) -> tuple[Counter[tuple[object, str]], Candidate | None]:
+        """For an unplaced request's candidates: how many of them each (request, via) blocks, and the first
+        free one (None when every one is blocked). The same answer as calling ``conflicts`` on each, in one
+        tight loop: explanations ask it for every room-time of every unmet request, also right after a stop.
+
+        A placed request appears at most once per candidate and via (it has one placement), so no
+        de-duplication is needed.
+        """
+        counts: Counter[tuple[object, str]] = Counter()
+        free: Candidate | None = None
+        own = request.id
+        people = sorted(request.shared) if request.shared else ()
+        rooms, persons = self._rooms, self._people
+        for candidate in candidates:
+            first, end, mask, weekday = candidate.first_cell, candidate.end_cell, candidate.mask, candidate.weekday
+            blocked = False
+            for other in rooms.get((candidate.room_id, weekday), ()):
+                if other.request_id != own and first < other.end_cell and other.first_cell < end and mask & other.mask:
+                    counts[(other.request_id, "room")] += 1
+                    blocked = True
+            for person in people:
+                for other, other_request in persons.get((person, weekday), ()):
+                    if other_request != own and first < other.end_cell and other.first_cell < end and mask & other.mask:
+                        counts[(other.request_id, person)] += 1
+                        blocked = True
+            if not blocked and free is None:
+                free = candidate
+        return counts, free
 
     def is_free(self, candidate: Candidate, request: Request) -> bool:
         for other in self._rooms.get((candidate.room_id, candidate.weekday), ()):

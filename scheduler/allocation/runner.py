@@ -2,7 +2,7 @@
 
 This module owns the solver call: parameters (time limit always set, worker count), the solution callback
 that counts solutions and reports :class:`~scheduler.allocation.result.Progress`, and the stop: CP-SAT
-runs on its own thread while the caller's thread watches the ``threading.Event`` every 10 ms; a stop calls
+runs on its own thread while the caller's thread watches the ``threading.Event`` every 5 ms; a stop calls
 ``stop_search()`` and, if CP-SAT has not returned 20 ms later (its presolve can take seconds to notice),
 returns the last solution the callback saw and lets the solver thread end on its own.
 """
@@ -22,7 +22,7 @@ from .result import Phase, Progress
 ProgressCallback = Callable[[Progress], None]
 # (solver objective, solver bound) -> (stage 1 objective, honest stage 1 bound, stage 2 penalty or None)
 Reading = Callable[[float, float], tuple[float, float, float | None]]
-WATCH_INTERVAL = 0.01
+WATCH_INTERVAL = 0.005
 # After a stop, how long to wait for CP-SAT to return before returning without it.
 ABANDON_AFTER = 0.02
 
@@ -137,7 +137,7 @@ def run(
         started: ``time.monotonic()`` of the whole solve, so elapsed times add up across stages.
         reading: turns the solver's objective and bound into what progress reports show (default: as they are).
         on_progress: called from the solver's thread at each solution.
-        stop: when set, this returns within about 30 ms with the best solution seen so far, whether or not
+        stop: when set, this returns within about 25 ms with the best solution seen so far, whether or not
             CP-SAT has wound down yet.
         solutions_before: solutions found by earlier stages (progress counts continue).
         random_seed: CP-SAT's seed.
