@@ -64,6 +64,8 @@ class Occupancy:
         own = request.id
         people = sorted(request.shared) if request.shared else ()
         rooms, persons = self._rooms, self._people
+        # Who keeps a shared person busy depends on the time only, not the room: once per time.
+        busy_at: dict[tuple[int, int, int, int], list[tuple[object, str]]] = {}
         for candidate in candidates:
             first, end, mask, weekday = candidate.first_cell, candidate.end_cell, candidate.mask, candidate.weekday
             blocked = False
@@ -71,11 +73,22 @@ class Occupancy:
                 if other.request_id != own and first < other.end_cell and other.first_cell < end and mask & other.mask:
                     counts[(other.request_id, "room")] += 1
                     blocked = True
-            for person in people:
-                for other, other_request in persons.get((person, weekday), ()):
-                    if other_request != own and first < other.end_cell and other.first_cell < end and mask & other.mask:
-                        counts[(other.request_id, person)] += 1
-                        blocked = True
+            if people:
+                key = (weekday, first, end, mask)
+                busy = busy_at.get(key)
+                if busy is None:
+                    busy = busy_at[key] = [
+                        (other.request_id, person)
+                        for person in people
+                        for other, other_request in persons.get((person, weekday), ())
+                        if other_request != own
+                        and first < other.end_cell
+                        and other.first_cell < end
+                        and mask & other.mask
+                    ]
+                for hit in busy:
+                    counts[hit] += 1
+                blocked = blocked or bool(busy)
             if not blocked and free is None:
                 free = candidate
         return counts, free
