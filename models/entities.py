@@ -279,6 +279,36 @@ class Term(Base):
     follows: Mapped[Term | None] = relationship(remote_side="Term.id")
 
 
+class TermFairness(Base):
+    """A term's fairness policy for its allocation: each sector's target share of demand and the weight.
+
+    No row for a term means the borough's default (scheduler.allocation.Policy: weight 0.25, council 30%,
+    partner 30%, resident 40%). Shares are fractions 0..1 adding up to at most 1; a weight of 0 turns
+    fairness off for the term.
+    """
+
+    __tablename__ = "term_fairness"
+    __table_args__ = (
+        CheckConstraint("weight >= 0", name="weight_not_negative"),
+        CheckConstraint(
+            "council_share >= 0 AND council_share <= 1 AND partner_share >= 0 AND partner_share <= 1 "
+            "AND resident_share >= 0 AND resident_share <= 1",
+            name="shares_in_range",
+        ),
+        CheckConstraint("council_share + partner_share + resident_share <= 1.000001", name="shares_at_most_all"),
+    )
+
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    council_share: Mapped[float] = mapped_column(Float)
+    partner_share: Mapped[float] = mapped_column(Float)
+    resident_share: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class TermBreak(Base):
     """A term-time break (half-term): sessions that skip breaks do not run on these days."""
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from scheduler.services.closures import ClosureService
     from scheduler.services.demo import DemoService
     from scheduler.services.directory import DirectoryService
+    from scheduler.services.fairness import FairnessService
     from scheduler.services.first_start import BoroughSetup
     from scheduler.services.free_rooms import FreeRoomFinder
     from scheduler.services.learning import LearningService
@@ -136,6 +137,12 @@ class Services:
         from scheduler.services.learning import LearningService
 
         return LearningService(self.sessions, self.operator, clock=self.clock)
+
+    @cached_property
+    def fairness(self) -> FairnessService:
+        from scheduler.services.fairness import FairnessService
+
+        return FairnessService(self.sessions, self.operator, self.clock)
 
     @cached_property
     def reference(self) -> ReferenceService:

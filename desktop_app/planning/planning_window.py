@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxL
 from desktop_app.commands import ChangeController
 from desktop_app.planning.allocation_panel import AllocationPanel
 from desktop_app.planning.closures_panel import ClosuresPanel
+from desktop_app.planning.fairness_box import FairnessBox
 from desktop_app.planning.feeds_panel import FeedsPanel
 from desktop_app.planning.loading import PlanningData
 from desktop_app.planning.overview_panel import OverviewPanel
@@ -58,6 +59,7 @@ class PlanningWindow(QWidget):
         hubs = None if data is None else data.hubs
         self.requests = RequestsPanel(services, prompts, self, hubs=hubs)
         self.allocation = AllocationPanel(services, self)
+        self.fairness = FairnessBox(services, prompts, self)
         self.review = ReviewPanel(services, prompts, self, controller=controller)
         self.closures = ClosuresPanel(services, prompts, self, hubs=hubs)
         base_url = str(settings.value("feeds/base_url", "") or "")
@@ -73,6 +75,7 @@ class PlanningWindow(QWidget):
         allocate = QWidget(self)
         allocate_layout = QVBoxLayout(allocate)
         allocate_layout.addWidget(self.allocation, 0)
+        allocate_layout.addWidget(self.fairness, 0)
         allocate_layout.addWidget(self.review, 1)
         self.allocate_tab = allocate
         self.tabs = QTabWidget(self)
@@ -129,6 +132,7 @@ class PlanningWindow(QWidget):
     def _show_term(self, term: TermRow, data: PlanningData | None) -> None:
         self.requests.set_term(term.id, None if data is None else data.requests)
         self.allocation.set_term(term.id, term.name)
+        self.fairness.set_term(term.id)
         self.review.set_preview(None)
         self.closures.set_term(term.first_day, term.last_day, None if data is None else data.closures)
         self.overview.set_term(term.id)

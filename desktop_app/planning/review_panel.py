@@ -324,6 +324,14 @@ class ReviewPanel(QWidget):
             ).format(gap=preview.gap, against=against)
         return self.tr("within {gap:.1%} of the best possible ({against})").format(gap=preview.gap, against=against)
 
+    def fairness_source(self, preview: AllocationPreview) -> str:
+        """Where the run's fairness policy came from, in plain words."""
+        return {
+            "term": self.tr("this term's setting"),
+            "default": self.tr("the default; nothing set for this term"),
+            "run": self.tr("this run only"),
+        }.get(preview.fairness_source, preview.fairness_source)
+
     def policy_text(self, preview: AllocationPreview) -> str:
         result = preview.result
         if result.fairness_weight:
@@ -331,11 +339,11 @@ class ReviewPanel(QWidget):
                 self.tr("{sector} {share:.0%}").format(sector=self.tr(SECTOR_NAMES.get(s, s)), share=share)
                 for s, share in result.sector_targets
             )
-            text = self.tr("Fairness policy: weight {weight:g}; target shares {targets}.").format(
-                weight=result.fairness_weight, targets=targets
+            text = self.tr("Fairness policy ({source}): weight {weight:g}; target shares {targets}.").format(
+                source=self.fairness_source(preview), weight=result.fairness_weight, targets=targets
             )
         else:
-            text = self.tr("Fairness policy: off.")
+            text = self.tr("Fairness policy ({source}): off.").format(source=self.fairness_source(preview))
         ratios = fill_ratios(preview.problem, [(p.request_id, p.room_id) for p in result.placements])
         if ratios:
             text += " " + self.tr(

@@ -19,6 +19,7 @@ from scheduler.services.allocation import AllocationService
 from scheduler.services.allocation_undo import AllocationUndo
 from scheduler.services.closures import ClosureService
 from scheduler.services.directory import DirectoryService
+from scheduler.services.fairness import FairnessService
 from scheduler.services.learning import LearningService
 from scheduler.services.outbox import OutboxService
 from scheduler.services.overview import OverviewService
@@ -39,6 +40,7 @@ class PlanningServices:
     engine: Engine | None = None
     learning: LearningService | None = None  # sizes learned from attendance, for the request form
     operator: str = ""  # written to the audit log (used by the request form's "New organisation…")
+    fairness: FairnessService | None = None  # the term's fairness policy (Allocate tab)
 
     @classmethod
     def from_app(cls, services: AppServices) -> PlanningServices:
@@ -64,4 +66,5 @@ class PlanningServices:
             engine=engine,
             learning=wired.learning,
             operator=wired.operator,
+            fairness=wired.fairness,
         )

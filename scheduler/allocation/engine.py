@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
@@ -84,7 +85,7 @@ def stage1_hint(problem: Problem, candidates: Candidates, stop: threading.Event 
 
 
 def complete_hint(
-    model: cp_model.CpModel, problem: Problem, variables: Variables, chosen: list[int], values: dict[int, int]
+    model: cp_model.CpModel, problem: Problem, variables: Variables, chosen: list[int], values: Sequence[int]
 ) -> None:
     """Hint a complete solution: ``chosen`` meets the same requests as the solution ``values`` (so the met
     count, fairness level and organisations with something placed are the same) but may put them elsewhere.

@@ -16,7 +16,7 @@ lives in ``whatif``):
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -77,14 +77,7 @@ def explain_unmet(problem: Problem, candidates: Candidates, chosen: Iterable[int
                 UnmetRequest(request.id, UnmetKind.NO_ROOM, static_message(problem, request, rejections), rejections)
             )
             continue
-        counts: Counter[tuple[Id, str]] = Counter()
-        free = None
-        for index in mine:
-            conflicts = occupancy.conflicts(items[index], request)
-            if not conflicts and free is None:
-                free = items[index]
-            for key in {(other.request_id, via) for other, via in conflicts}:
-                counts[key] += 1
+        counts, free = occupancy.blocking((items[i] for i in mine), request)
         blockers = tuple(
             Blocker(request_id, via, slots)
             for (request_id, via), slots in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))

@@ -29,8 +29,9 @@ import functools
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from ortools.sat.python import cp_model
 
@@ -57,7 +58,7 @@ class Variables:
     """
 
     candidates: Candidates
-    place: list[cp_model.IntVar]
+    place: Sequence[cp_model.IntVar]
     unmet: dict[Id, cp_model.IntVar]
     placed: cp_model.IntVar
     stage1: cp_model.LinearExprT
@@ -70,7 +71,7 @@ class Variables:
     at_time: dict[tuple, cp_model.IntVar] = field(default_factory=dict)
     at_time_members: dict[tuple, tuple[int, ...]] = field(default_factory=dict)
     keep: list[int] = field(default_factory=list)  # candidate indices of last term's places
-    keep_weights: list[int] = field(default_factory=list)  # SCALE * the request's priority, per keep
+    keep_weights: list[int] = field(default_factory=list)  # SCALE * priority + KEEP_TIE_BREAK, per keep
 
     def stage1_with_keep(self) -> cp_model.LinearExprT:
         if not self.keep:
@@ -221,22 +222,24 @@ def build_model(
 
     phase("variables")
     place: list[cp_model.IntVar] = []
-    for start in range(0, len(items), CHUNK):
-        check_stop()
-        if start and start % (8 * CHUNK) == 0 and on_phase is not None:
-            on_phase(f"variables: {start:,} of {len(items):,} placements")
-        chunk = items[start : start + CHUNK]
-        if debug_names:
-            place.extend(model.new_bool_var(variable_name(c)) for c in chunk)
-        else:
-            place.extend(model.new_bool_var("") for _ in chunk)
+    if debug_names:
+        for start in range(0, len(items), CHUNK):
+            check_stop()
+            place.extend(model.new_bool_var(variable_name(c)) for c in items[start : start + CHUNK])
+    else:
+        # In bulk: copies of one 0..1 variable appended to the proto, wrapped only when one is used. One
+        # ``new_bool_var`` call per placement was the largest part of the build (about 5 us each), and
+        # freeing 100,000 wrappers delayed a stop.
+        place = _bool_vars(model, len(items), check_stop)
+    base = place[0].index if place else 0  # place[i] is variable base + i: constraints are written as indices
     unmet = {r.id: model.new_bool_var(f"unmet_r{_slug(r.id)}" if debug_names else "") for r in problem.requests}
 
     # Each request is placed once or left unmet; a pinned request is placed exactly as pinned.
     phase("one place per request")
+    constraints = model.proto.constraints
     for request in problem.requests:
         mine = candidates.by_request.get(request.id, ())
-        model.add_exactly_one([place[i] for i in mine] + [unmet[request.id]])
+        constraints.add().exactly_one.literals.extend([base + i for i in mine] + [unmet[request.id].index])
         pin = existing.get(request.id)
         if pin is not None and pin.pinned:
             model.add(unmet[request.id] == 0)
@@ -247,12 +250,12 @@ def build_model(
     for candidate in items:
         by_room_day[(candidate.room_id, candidate.weekday)].append(candidate)
     for count, members in enumerate(by_room_day.values()):
-        if count % 64 == 0:
+        if count % 8 == 0:  # a room-day takes about 1 ms: a stop is seen within about 10 ms
             check_stop()
         if count and count % 128 == 0 and on_phase is not None:
             on_phase(f"no double booking: {count:,} of {len(by_room_day):,} room-days")
         for group in clash_groups(members):
-            model.add_at_most_one([place[i] for i in group])
+            constraints.add().at_most_one.literals.extend([base + i for i in group])
 
     # A shared person or team is never in two places at once (any room, same date and time).
     phase("shared people")
@@ -292,12 +295,18 @@ def build_model(
     keep: list[int] = []
     keep_weights: list[int] = []
     phase("preferences, stability and room size")
-    costs_by_candidate, changes = penalties_and_changes(problem, items)
+    costs_by_candidate: list[int] = []
+    changes: list[Change] = []
+    for start in range(0, len(items), CHUNK):  # in chunks, so a stop is seen within a few milliseconds
+        check_stop()
+        chunk_costs, chunk_changes = penalties_and_changes(problem, items[start : start + CHUNK])
+        costs_by_candidate += chunk_costs
+        changes += chunk_changes
     check_stop()
     for candidate, variable, change, cost in zip(items, place, changes, costs_by_candidate, strict=True):
         if change is Change.UNCHANGED:
             keep.append(candidate.index)
-            keep_weights.append(SCALE * requests[candidate.request_id].priority)
+            keep_weights.append(SCALE * requests[candidate.request_id].priority + KEEP_TIE_BREAK)
         if cost:
             penalised.append(variable)
             costs.append(cost)
@@ -316,16 +325,20 @@ def build_model(
             check_stop()
             hubs_used: list[cp_model.IntVar] = []
             for request in members_of_org:
-                per_hub: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+                per_hub: dict[str, list[int]] = defaultdict(list)
                 for i in candidates.by_request.get(request.id, ()):
-                    per_hub[items[i].hub].append(place[i])
-                for hub, literals in per_hub.items():
+                    per_hub[items[i].hub].append(base + i)
+                for hub, indices in per_hub.items():
                     if (org, hub) not in org_hub:
                         org_hub[(org, hub)] = model.new_bool_var(
                             f"uses_{_slug(org)}_{_slug(hub)}" if debug_names else ""
                         )
                         hubs_used.append(org_hub[(org, hub)])
-                    model.add(cp_model.LinearExpr.sum(literals) <= org_hub[(org, hub)])
+                    # sum(the request's places in the hub) - uses <= 0, written straight into the proto.
+                    linear = constraints.add().linear
+                    linear.vars.extend([*indices, org_hub[(org, hub)].index])
+                    linear.coeffs.extend([1] * len(indices) + [-1])
+                    linear.domain.extend((-len(indices) - 1, 0))
             if len(hubs_used) > 1:
                 # Penalise hubs beyond the first: 'any' is rewarded, so it is 1 whenever something is met.
                 org_any[org] = model.new_bool_var(f"any_{_slug(org)}" if debug_names else "")
@@ -355,6 +368,58 @@ def build_model(
 
 # Variables or constraints created between two looks at the stop handle.
 CHUNK = 4096
+# Keeping last term's place is worth the request's priority and half a point more: a newcomer of the same
+# priority no longer ties with it (before, either answer was "best", and which one came out depended on
+# the search), while a newcomer of a higher priority still wins by half a point.
+KEEP_TIE_BREAK = SCALE // 2
+
+
+class Literals(Sequence[cp_model.IntVar]):
+    """Consecutive 0..1 variables of a model, each wrapped as an ``IntVar`` only when it is asked for."""
+
+    def __init__(self, proto: object, first: int, count: int) -> None:
+        self._proto = proto
+        self.first = first  # the variable index of item 0: item i is variable first + i
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, i: int) -> cp_model.IntVar: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[cp_model.IntVar]: ...
+    def __getitem__(self, i: int | slice) -> cp_model.IntVar | list[cp_model.IntVar]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        return cp_model.IntVar(self._proto, self.first + i)
+
+    def __iter__(self) -> Iterator[cp_model.IntVar]:
+        proto, first = self._proto, self.first
+        return (cp_model.IntVar(proto, first + i) for i in range(self._count))
+
+    def indices(self) -> range:
+        return range(self.first, self.first + self._count)
+
+
+def _bool_vars(model: cp_model.CpModel, count: int, check_stop: Callable[[], None]) -> Literals:
+    """``count`` new unnamed 0..1 variables with consecutive indices, added to the proto in bulk."""
+    proto = model.proto
+    first = len(proto.variables)
+    if count:
+        template = proto.variables.add()
+        template.domain.extend((0, 1))
+        made = 1
+        while made < count:
+            check_stop()
+            step = min(CHUNK * 4, count - made)
+            proto.variables.extend([template] * step)
+            made += step
+    return Literals(proto, first, count)
 
 
 def _shared_per_room(
@@ -445,7 +510,8 @@ def add_hint(model: cp_model.CpModel, variables: Variables, chosen: Iterable[int
     chosen = set(chosen)
     items = variables.candidates.items
     met = {items[i].request_id for i in chosen}
-    indices = [v.index for v in variables.place]
+    place = variables.place
+    indices = list(place.indices()) if isinstance(place, Literals) else [v.index for v in place]
     values = [1 if i in chosen else 0 for i in range(len(indices))]
     indices += [v.index for v in variables.unmet.values()]
     values += [0 if r in met else 1 for r in variables.unmet]

@@ -1,10 +1,10 @@
 """`hubsched allocate`: run the term allocation from the command line, preview it, optionally apply it.
 
-Owns: the command's arguments (including the run's fairness policy: weight and sector targets, and a
-side-by-side run with fairness off), the live progress line on a terminal, the summary in plain words
-(met demand, how close to the best possible and which bound that is measured against) and the JSON form
-(which carries each unmet request's explanation and each move's reason). The work is done by
-AllocationService.
+Owns: the command's arguments (including a fairness policy for one run, overriding the term's stored
+setting: weight and sector targets; and a side-by-side run with fairness off), the live progress line on a
+terminal, the summary in plain words (met demand, how close to the best possible and which bound that is
+measured against) and the JSON form (which carries each unmet request's explanation and each move's
+reason). The work is done by AllocationService.
 Must not import: desktop_app, PySide6.
 """
 
@@ -23,6 +23,7 @@ from scheduler.errors import InvalidInput
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
     from scheduler.services.allocation import AllocationPreview, AppliedAllocation
+    from scheduler.services.fairness import FairnessSetting
 
 NAMES = frozenset({"allocate"})
 
@@ -37,7 +38,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _weight(text: str) -> float:
+def parse_weight(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -47,7 +48,7 @@ def _weight(text: str) -> float:
     return value
 
 
-def _target(text: str) -> tuple[str, float]:
+def parse_share(text: str) -> tuple[str, float]:
     sector, _, share = text.partition("=")
     sector = sector.strip().lower()
     if sector not in alloc.SECTORS:
@@ -84,19 +85,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--fairness-weight",
-        type=_weight,
+        type=parse_weight,
         metavar="W",
-        help="how much the worst-off sector's share counts, as a share of all demand (0 turns fairness off; "
-        "default 0.25)",
+        help="for this run only: how much the worst-off sector's share counts, as a share of all demand (0 turns "
+        "fairness off; default: the term's setting, see `hubsched terms fairness`)",
     )
     parser.add_argument(
         "--sector-target",
-        type=_target,
+        type=parse_share,
         action="append",
         default=[],
         metavar="SECTOR=SHARE",
-        help="a sector's target share of demand, e.g. resident=0.4 (repeatable; default council=0.3 "
-        "partner=0.3 resident=0.4)",
+        help="for this run only: a sector's target share of demand, e.g. resident=0.4 (repeatable; sectors not "
+        "named get 0; default: the term's setting, see `hubsched terms fairness`)",
     )
     parser.add_argument(
         "--compare-fairness-off",
@@ -131,8 +132,26 @@ class _ProgressLine:
             self._stream.flush()
 
 
-def fairness_policy(result: alloc.Result) -> dict[str, Any]:
-    return {"weight": result.fairness_weight, "sector_targets": dict(result.sector_targets)}
+FAIRNESS_SOURCES = {
+    "term": "the term's setting",
+    "default": "the default (nothing set for this term)",
+    "run": "given for this run only; the term's setting is unchanged",
+}
+
+
+def fairness_policy(preview: AllocationPreview) -> dict[str, Any]:
+    """The run's fairness policy, where it came from and (when a run overrode it) the term's own setting."""
+    result = preview.result
+    data: dict[str, Any] = {
+        "weight": result.fairness_weight,
+        "sector_targets": dict(result.sector_targets),
+        "source": preview.fairness_source,
+        "meaning": FAIRNESS_SOURCES.get(preview.fairness_source, preview.fairness_source),
+    }
+    if preview.term_fairness is not None:
+        term = preview.term_fairness
+        data["term_setting"] = {"weight": term.weight, "sector_targets": dict(term.shares), "source": term.source}
+    return data
 
 
 def fill(preview: AllocationPreview) -> dict[str, float | None]:
@@ -163,7 +182,7 @@ def preview_as_json(preview: AllocationPreview) -> dict[str, Any]:
             "static_maximum": result.static_bound,
             "meaning": BOUND_WORDS[result.bound_source],
         },
-        "fairness": fairness_policy(result),
+        "fairness": fairness_policy(preview),
         "attendance_to_capacity": fill(preview),
         "wall_time": round(preview.wall_time, 3),
         "time_to_first_solution": preview.time_to_first_solution,
@@ -245,8 +264,11 @@ def print_summary(preview: AllocationPreview, out: TextIO) -> None:
     print(f"  met demand {preview.objective:g}: {closeness(preview)}", file=out)
     targets = ", ".join(f"{sector} {share:.0%}" for sector, share in result.sector_targets)
     weight = result.fairness_weight
+    source = FAIRNESS_SOURCES.get(preview.fairness_source, preview.fairness_source)
+    if preview.fairness_source == "run" and preview.term_fairness is not None:
+        source += f": {preview.term_fairness.describe()}"
     print(
-        f"  fairness policy: weight {weight:g}" + (f", sector targets {targets}" if weight else " (off)"),
+        "  fairness policy: " + (f"weight {weight:g}, sector targets {targets}" if weight else "off") + f" — {source}",
         file=out,
     )
     ratios = fill(preview)
@@ -313,29 +335,34 @@ def print_side_by_side(comparison: dict[str, Any], out: TextIO) -> None:
         )
 
 
-def _policy(args: argparse.Namespace) -> alloc.Policy | None:
+def _policy(args: argparse.Namespace, term: FairnessSetting) -> alloc.Policy | None:
+    """This run's own policy when --fairness-weight or --sector-target is given (None: the term's setting).
+
+    What is not given comes from the term's setting; given targets replace all of them (unnamed sectors 0).
+    """
     if args.fairness_weight is None and not args.sector_target:
         return None
-    default = alloc.Policy()
-    targets = dict(default.sector_targets)
+    from scheduler.services.fairness import check_policy
+
+    targets = dict(term.shares)
     if args.sector_target:
         targets = {sector: 0.0 for sector in targets} | dict(args.sector_target)
-    if sum(targets.values()) > 1 + 1e-9:
-        raise InvalidInput(f"the sector target shares add up to {sum(targets.values()):.0%}; at most 100% is possible")
-    weight = default.fairness_weight if args.fairness_weight is None else args.fairness_weight
-    return replace(default, fairness_weight=weight, sector_targets=targets)
+    weight = term.weight if args.fairness_weight is None else args.fairness_weight
+    check_policy(weight, targets)
+    return replace(term.policy(), fairness_weight=weight, sector_targets=targets)
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
     service = context.services.allocation
     term_id = service.term_id(args.term)
-    policy = _policy(args)
+    term_fairness = context.services.fairness.setting(term_id)
+    policy = _policy(args, term_fairness)
     line = _ProgressLine(sys.stderr)
     try:
         preview = service.preview(term_id, time_limit=args.time_limit, on_progress=line, policy=policy)
         comparison = None
         if args.compare_fairness_off:
-            off = replace(policy or alloc.Policy(), fairness_weight=0.0)
+            off = replace(policy or term_fairness.policy(), fairness_weight=0.0)
             without = service.preview(term_id, time_limit=args.time_limit, on_progress=line, policy=off)
             comparison = side_by_side(preview, without)
     finally:

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from models.vocabulary import Sector
+from scheduler.commands import fairness as fairness_commands
 from scheduler.errors import InvalidInput, NeedsConfirmation, NotFound
 from scheduler.imports import values
 
@@ -216,7 +217,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     asks(p)
 
     # terms
-    terms = group("terms", "terms: list, add, edit, retire (delete an unused term)")
+    terms = group("terms", "terms: list, add, edit, retire (delete an unused term), fairness (its allocation policy)")
     listing(terms, "terms")
     for action in ("add", "edit"):
         p = terms.add_parser(action, help=f"{action} a term")
@@ -238,6 +239,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = terms.add_parser("retire", help="delete a term that has no requests or bookings")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--json", action="store_true")
+    fairness_commands.add_parser(terms)
 
 
 # --- running -------------------------------------------------------------------------------------------------
@@ -312,6 +314,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     if args.command == "init":
         return _init(args, context)
     action = args.action or "list"
+    if args.command == "terms" and action == "fairness":
+        return fairness_commands.run(args, context)
     if action == "list" and not hasattr(args, "json"):
         args.json = False
     handler = {

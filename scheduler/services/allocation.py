@@ -31,6 +31,7 @@ from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.recurrence import ClosureSpan, bank_holiday, to_local, to_utc
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.common import audit, closure_spans, dated_hours, room_label
+from scheduler.services.fairness import FairnessSetting, stored_setting
 from scheduler.services.learning import recorded_sizes, size_note
 from scheduler.services.unit_of_work import RetryPolicy, run_in_transaction
 
@@ -153,6 +154,11 @@ class AllocationPreview:
     problem: alloc.Problem
     result: alloc.Result
     size_note: str = ""  # which sizes room fit used (requested, or recorded attendance): see learning.py
+    # Where the run's fairness policy came from: "term" (the term's own setting), "default" (nothing set for
+    # the term: the borough's default) or "run" (given for this run only, e.g. a CLI option); and the
+    # term's setting itself, so an overridden run can say what it overrode.
+    fairness_source: str = "default"
+    term_fairness: FairnessSetting | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -266,7 +272,10 @@ class AllocationService:
             return term.id
 
     def build_problem(self, term_id: int, policy: alloc.Policy | None = None) -> tuple[alloc.Problem, str]:
-        """The pure allocation problem for a term, and a fingerprint of the data it was built from."""
+        """The pure allocation problem for a term, and a fingerprint of the data it was built from.
+
+        Without `policy` the term's own fairness policy is used (its stored setting, or the default).
+        """
         with self._sessions() as session:
             term = session.get(Term, term_id)
             if term is None:
@@ -282,7 +291,7 @@ class AllocationService:
                 rooms=rooms,
                 requests=recorded_sizes(session, term.id, tuple(self._request(r, a) for a, r in enumerate(requests))),
                 existing=existing,
-                policy=policy or alloc.Policy(),
+                policy=policy or stored_setting(session, term.id).policy(),
                 team_busy=_team_busy(session, term),
             )
             return problem, self._fingerprint(requests, current.values())
@@ -430,12 +439,15 @@ class AllocationService:
         stop: threading.Event | None = None,
         policy: alloc.Policy | None = None,
     ) -> AllocationPreview:
-        """Solve the term (nothing is written) and describe the proposal."""
+        """Solve the term (nothing is written) and describe the proposal.
+
+        `policy`: this run's own policy instead of the term's fairness setting (the preview says so).
+        """
         if time_limit <= 0:
             raise InvalidInput(f"the time limit must be positive, got {time_limit}")
         problem, fingerprint = self.build_problem(term_id, policy)
         result = alloc.solve(problem, time_limit=time_limit, on_progress=on_progress, stop=stop)
-        return self._describe(term_id, problem, result, fingerprint)
+        return self._describe(term_id, problem, result, fingerprint, own_policy=policy is not None)
 
     def what_would_it_take(self, preview: AllocationPreview, request_id: int, *, time_limit: float = 5.0) -> str:
         """The fewest moves or drops that would let an unmet request in, in words."""
@@ -443,7 +455,7 @@ class AllocationService:
         return answer.message
 
     def _describe(
-        self, term_id: int, problem: alloc.Problem, result: alloc.Result, fingerprint: str
+        self, term_id: int, problem: alloc.Problem, result: alloc.Result, fingerprint: str, *, own_policy: bool = False
     ) -> AllocationPreview:
         with self._sessions() as session:
             term = session.get(Term, term_id)
@@ -451,6 +463,7 @@ class AllocationService:
             requests = {r.id: r for r in session.scalars(select(Request).where(Request.term_id == term_id))}
             rooms = {r.id: r for r in session.scalars(select(Room))}
             existing = {e.request_id: e for e in problem.existing}
+            setting = stored_setting(session, term_id)
             placements = []
             for p in result.placements:
                 request, room = requests[int(p.request_id)], rooms[int(p.room_id)]
@@ -517,6 +530,8 @@ class AllocationService:
                 problem=problem,
                 result=result,
                 size_note=size_note(session, term_id, problem),
+                fairness_source="run" if own_policy else setting.source,
+                term_fairness=setting,
             )
 
     # -- applying ----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def test_the_live_panel_and_the_review_speak_plainly(qtbot, planning) -> None:
     review = planning.review
     summary = review.summary.text()
     assert f"Met demand {preview.objective:.1f}" in summary and "best" in summary
-    assert "Fairness policy: weight 0.25" in review.policy.text()
+    assert "Fairness policy (the default; nothing set for this term): weight 0.25" in review.policy.text()
     assert "Resident-led 40%" in review.policy.text() and "Room fit" in review.policy.text()
 
 

@@ -26,6 +26,13 @@ def test_unchanged_request_keeps_its_place_against_a_lower_priority_newcomer():
     assert result.placement_for("B") is None
 
 
+def test_unchanged_request_keeps_its_place_against_a_newcomer_of_the_same_priority():
+    result = _kept_or_moved(newcomer_priority=2)
+    kept = result.placement_for("A")
+    assert kept is not None and kept.change is Change.UNCHANGED
+    assert result.placement_for("B") is None
+
+
 def test_unchanged_request_moves_for_a_higher_priority_newcomer_and_says_who():
     result = _kept_or_moved(newcomer_priority=3)
     moved = result.placement_for("A")

@@ -22,7 +22,14 @@ def test_json_says_which_bound_and_the_fairness_policy(demo_url, capsys) -> None
     bound = data["bound"]
     assert bound["kind"] in ("proven optimal", "solver", "static maximum") and bound["meaning"]
     assert data["met_demand"] <= data["best_possible"] == bound["value"] <= bound["static_maximum"]
-    assert data["fairness"] == {"weight": 0.5, "sector_targets": {"council": 0.0, "partner": 0.0, "resident": 0.5}}
+    fairness = data["fairness"]
+    assert (fairness["weight"], fairness["source"]) == (0.5, "run")
+    assert fairness["sector_targets"] == {"council": 0.0, "partner": 0.0, "resident": 0.5}
+    assert fairness["term_setting"] == {
+        "weight": 0.25,
+        "sector_targets": {"council": 0.3, "partner": 0.3, "resident": 0.4},
+        "source": "default",
+    }
     assert 0 < data["attendance_to_capacity"]["median"] <= data["attendance_to_capacity"]["p90"] <= 1
     assert {row["sector"] for row in data["fairness_off"]["sectors"]} == {"council", "partner", "resident"}
     moved = [p for p in data["placements"] if p["change"] in ("room", "hub", "time")]
@@ -33,7 +40,7 @@ def test_summary_names_the_bound_and_apply_agrees_with_the_preview(demo_url, cap
     assert cli.main(["--db", demo_url, "allocate", "--term", "Spring 2027", "--apply"]) == 0
     out = capsys.readouterr().out
     assert "met demand" in out and "best possible" in out and "gap to bound" not in out
-    assert "fairness policy: weight 0.25" in out
+    assert "fairness policy: weight 0.25, sector targets council 30%, partner 30%, resident 40% — the default" in out
     placed_line = next(line for line in out.splitlines() if line.strip().startswith("placed "))
     numbers = [int(w.strip("(),")) for w in placed_line.replace("(", " ").split() if w.strip("(),").isdigit()]
     placed, new, moved, unchanged = numbers[:4]
