@@ -119,8 +119,16 @@ def rows(widgets: list[QWidget], top: QWidget) -> list[QWidget]:
 
 
 def layout_order(widgets: list[QWidget], top: QWidget) -> list[QWidget]:
-    """Reading order on screen: column by column (left to right), each top to bottom and left to right."""
-    return [w for column in columns(widgets, top) for w in rows(column, top)]
+    """Reading order on screen: column by column (left to right), each top to bottom and left to right.
+
+    Columns are a two-column form's only when each holds inputs one above another; a single row of inputs
+    side by side (such as the fairness shares above the review) is read as a row.
+    """
+    found = columns(widgets, top)
+    stacked = all(len({rect_in(w, top).center().y() for w in column}) > 1 for column in found)
+    if len(found) > 1 and not stacked:
+        return rows(widgets, top)
+    return [w for column in found for w in rows(column, top)]
 
 
 def name(widget: QWidget) -> str:
