@@ -146,7 +146,7 @@ def _first_start_checked(runner: FaultRunner, kinds: list[str], url_for, capsys,
 def test_first_start_killed_at_any_step_leaves_nothing_half_made(runner: FaultRunner, tmp_path: Path, capsys) -> None:
     kinds = runner.steps(["--db", f"sqlite:///{tmp_path / 'probe.sqlite3'}", "demo"])
     counts = _first_start_checked(
-        runner, kinds, lambda label: f"sqlite:///{tmp_path / f'{label}.sqlite3'}", capsys, stride=7
+        runner, kinds, lambda label: f"sqlite:///{tmp_path / f'{label}.sqlite3'}", capsys, stride=10
     )
     assert counts["absent"] + counts["untouched"] >= 30
 
@@ -165,8 +165,8 @@ def test_first_start_on_postgresql_killed_at_any_step_leaves_nothing_half_made(
 
     try:
         kinds = runner.steps(["--db", new_database(), "demo"])
-        # Every other step of SQLite's stride: each trial here also creates a database on the server.
-        counts = _first_start_checked(runner, kinds, new_database, capsys, stride=14)
+        # A wider stride than SQLite's: each trial here also creates a database on the server.
+        counts = _first_start_checked(runner, kinds, new_database, capsys, stride=20)
     finally:
         for url in made:
             drop_pg_database(pg_server, url)
@@ -207,7 +207,7 @@ def test_restore_killed_at_any_step_leaves_the_old_or_the_new_database(
     probe = _copy(template, tmp_path / "probe.sqlite3")
     kinds = runner.steps(["--db", probe, *command])
     assert _dump(probe) == new_dump  # a restore run to its end; its commit is its last step
-    points = _kill_points(kinds, range(1, len(kinds), 10))
+    points = _kill_points(kinds, range(1, len(kinds), 15))
     urls = {label: _copy(template, tmp_path / f"{label}.sqlite3") for label in map(_label, points)}
     outcomes = _run(runner, points, lambda label: ["--db", urls[label], *command])
 
@@ -321,7 +321,7 @@ def test_publish_killed_at_any_step_leaves_whole_feeds_and_the_next_publish_tidi
     runs: dict[str, tuple[str, Path]] = {}
     points: list[Point] = []
     for start, start_kinds in (("empty", kinds), ("over", kinds_over)):
-        for point in _kill_points(start_kinds, range(1, len(start_kinds), 60), every_mark=20):
+        for point in _kill_points(start_kinds, range(1, len(start_kinds), 60), every_mark=30):
             folder = tmp_path / f"out-{start}-{_label(point)}"
             if start == "over":
                 shutil.copytree(earlier, folder)

@@ -3,6 +3,8 @@ right-sized rooms, fairness off as a policy, and progress reported from the star
 
 from __future__ import annotations
 
+import threading
+
 from scheduler.allocation import Change, ExistingPlacement, Phase, Progress, Status, check, solve
 from scheduler.allocation.scoring import oversize_steps
 
@@ -60,9 +62,16 @@ def test_fairness_weight_is_part_of_the_result():
 def test_progress_is_reported_from_the_start_phase_by_phase():
     p = random_borough(120, 10, seed=5)
     reports: list[Progress] = []
-    result = solve(p, time_limit=10, on_progress=reports.append, num_workers=2)
-    assert check(p, result.placements) == []
-    assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
+    enough = threading.Event()  # the phases are all seen once the search has found a solution
+
+    def report(progress: Progress) -> None:
+        reports.append(progress)
+        if progress.phase is Phase.SEARCH and progress.solutions_found >= 1:
+            enough.set()
+
+    result = solve(p, time_limit=10, on_progress=report, stop=enough, num_workers=2)
+    assert check(p, result.placements) == [] and result.placements
+    assert result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.CANCELLED)
     order = [Phase.CANDIDATES, Phase.MODEL, Phase.START, Phase.SEARCH, Phase.FINISH]
     phases = [r.phase for r in reports]
     assert phases[0] is Phase.CANDIDATES
