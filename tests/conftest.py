@@ -104,9 +104,9 @@ class WorkerDatabase:
     """One PostgreSQL database per test worker at the schema's head, emptied after each test.
 
     Copying the template (CREATE DATABASE … TEMPLATE) and dropping it took about a third of a second per
-    test; deleting every row and setting the sequences back to 1 takes milliseconds and leaves the same
-    state. A test that changed the schema (a migration test, a newer version stamped in) or left a lock
-    behind gets a fresh copy of the template instead.
+    test; truncating the tables a test filled and setting every sequence back to 1 takes a few hundredths
+    and leaves the same state. A test that changed the schema (a migration test, a newer version stamped
+    in) or left a lock behind gets a fresh copy of the template instead.
     """
 
     def __init__(self, server: TemporaryPostgres, template: str) -> None:
@@ -130,8 +130,16 @@ class WorkerDatabase:
                 connection.execute(text("SET LOCAL lock_timeout = '5s'"))
                 if self._shape_of(connection) != self._shape:
                     raise LookupError("the schema changed")
-                for table in reversed(Base.metadata.sorted_tables):
-                    connection.execute(table.delete())
+                # TRUNCATE (fresh heap files) rather than DELETE, and only the tables holding rows: rows then
+                # come back in insertion order as in a new database, so a query without ORDER BY behaves
+                # as it would there.
+                tables = [table.name for table in Base.metadata.sorted_tables]
+                holding = connection.execute(
+                    text("SELECT " + ", ".join(f'EXISTS (SELECT FROM "{name}")' for name in tables))
+                ).one()
+                filled = [name for name, has_rows in zip(tables, holding, strict=True) if has_rows]
+                if filled:
+                    connection.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in filled) + " CASCADE"))
                 sequences = connection.scalars(
                     text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
                 )

@@ -121,7 +121,8 @@ def generated_borough(sessions: sessionmaker[Session], seed: int) -> int:
                 RequestWindow(weekday=series.weekday, start=time(low // 60, low % 60), end=time(high // 60, high % 60))
             )
             request.hubs.append(RequestHub(hub_id=ids["closing"], preferred=True))
-            request.hubs.append(RequestHub(hub_id=rng.choice([h.id for h in s.scalars(select(Hub))][1:])))
+            others = s.scalars(select(Hub.id).where(Hub.id != ids["closing"]).order_by(Hub.id)).all()
+            request.hubs.append(RequestHub(hub_id=rng.choice(others)))
             s.add(request)
             s.flush()
             series.request_id = request.id
