@@ -16,7 +16,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,6 +30,7 @@ from scheduler.commands import outbox as outbox_commands
 from scheduler.commands import reference as reference_commands
 from scheduler.commands import report as report_commands
 from scheduler.commands import spreadsheets as spreadsheet_commands
+from scheduler.commands.arguments import date_argument, time_argument
 from scheduler.errors import HubSchedError, InvalidInput, ValidationError
 from scheduler.feeds import commands as feed_commands
 
@@ -56,20 +57,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
-
-
-def _date(text: str) -> date:
-    try:
-        return validation.parse_date("date", text)
-    except ValidationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _time(text: str) -> time:
-    try:
-        return validation.parse_local_time("time", text)
-    except ValidationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _file(text: str) -> Path:
@@ -134,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="create or upgrade the schema to the latest version")
 
     occurrences = commands.add_parser("occurrences", help="list sessions between two dates")
-    occurrences.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE")
-    occurrences.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE")
+    occurrences.add_argument("--from", dest="first", type=date_argument, required=True, metavar="DATE")
+    occurrences.add_argument("--to", dest="last", type=date_argument, required=True, metavar="DATE")
     occurrences.add_argument("--hub", metavar="NAME")
     occurrences.add_argument("--room", metavar="NAME", help="with --hub: only this room")
     occurrences.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -148,13 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--public-title", default="", help="what public feeds show")
     book.add_argument("--visibility", choices=[v.value for v in Visibility], default="public")
     book.add_argument("--hide-location", action="store_true", help="never show where it is in public")
-    book.add_argument("--date", dest="first", type=_date, required=True, metavar="DATE", help="(first) date")
-    book.add_argument("--start", type=_time, required=True, metavar="HH:MM")
+    book.add_argument("--date", dest="first", type=date_argument, required=True, metavar="DATE", help="(first) date")
+    book.add_argument("--start", type=time_argument, required=True, metavar="HH:MM")
     length = book.add_mutually_exclusive_group(required=True)
-    length.add_argument("--end", type=_time, metavar="HH:MM")
+    length.add_argument("--end", type=time_argument, metavar="HH:MM")
     length.add_argument("--duration", type=_positive, metavar="MINUTES")
     book.add_argument("--repeat", choices=["weekly", "fortnightly", "monthly"], help="make it a series")
-    book.add_argument("--until", type=_date, metavar="DATE", help="last date of a series")
+    book.add_argument("--until", type=date_argument, metavar="DATE", help="last date of a series")
     book.add_argument("--nth", type=int, choices=[1, 2, 3, 4, -1], help="monthly: nth weekday (-1 = last)")
     book.add_argument("--term", metavar="NAME", help="the term the series belongs to (ends with it)")
     book.add_argument("--skip-breaks", action="store_true", help="do not meet in term-time breaks")

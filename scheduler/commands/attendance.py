@@ -10,35 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.vocabulary import SizeSource
-from scheduler import validation
-from scheduler.errors import InvalidInput, ValidationError
+from scheduler.commands.arguments import date_argument, time_argument
+from scheduler.errors import InvalidInput
 
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
     from scheduler.services.attendance import AttendanceService
 
 NAMES = frozenset({"attendance"})
-
-
-def _date(text: str) -> date:
-    """A date within the years any calculation handles (a date near 9999 overflows the day after)."""
-    try:
-        return validation.parse_date("date", text)
-    except ValidationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _time(text: str) -> time:
-    """A local time at the hub: one with a UTC offset is refused, as `book` refuses it."""
-    try:
-        return validation.parse_local_time("time", text)
-    except ValidationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _count(text: str) -> int:
@@ -59,8 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     record.add_argument("--session", type=int, metavar="ID", help="the session's id (see `attendance export`)")
     record.add_argument("--hub", metavar="NAME")
     record.add_argument("--room", metavar="NAME")
-    record.add_argument("--date", type=_date, metavar="DATE")
-    record.add_argument("--start", type=_time, metavar="HH:MM")
+    record.add_argument("--date", type=date_argument, metavar="DATE")
+    record.add_argument("--start", type=time_argument, metavar="HH:MM")
     record.add_argument(
         "--outcome", default="", help="took-place (default when --count is given), late-cancel or no-show"
     )
@@ -80,8 +63,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     sizes.add_argument("--json", action="store_true")
 
     export = actions.add_parser("export", help="write sessions and their attendance as CSV (the import's format)")
-    export.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE")
-    export.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE")
+    export.add_argument("--from", dest="first", type=date_argument, required=True, metavar="DATE")
+    export.add_argument("--to", dest="last", type=date_argument, required=True, metavar="DATE")
     export.add_argument("--hub", metavar="NAME")
     export.add_argument("--all", action="store_true", help="also sessions that have not happened yet")
     export.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")

@@ -13,12 +13,11 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scheduler import validation
-from scheduler.errors import InvalidInput, ValidationError
+from scheduler.commands.arguments import date_argument
+from scheduler.errors import InvalidInput
 
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
@@ -26,14 +25,6 @@ if TYPE_CHECKING:  # the services load the database library: imported where a co
 
 NAMES = frozenset({"template", "import", "export"})
 IMPORTABLE = ["requests", "rooms", "organisations"]
-
-
-def _date(text: str) -> date:
-    """A date within the years any calculation handles (a date near 9999 overflows the day after)."""
-    try:
-        return validation.parse_date("date", text)
-    except ValidationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -64,8 +55,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument("kind", choices=["bookings", *IMPORTABLE])
     export.add_argument("file", type=Path, metavar="FILE", help=".xlsx or .csv")
     export.add_argument("--term", metavar="NAME", help="requests: the term")
-    export.add_argument("--from", dest="first", type=_date, metavar="DATE", help="bookings: first date")
-    export.add_argument("--to", dest="last", type=_date, metavar="DATE", help="bookings: last date")
+    export.add_argument("--from", dest="first", type=date_argument, metavar="DATE", help="bookings: first date")
+    export.add_argument("--to", dest="last", type=date_argument, metavar="DATE", help="bookings: last date")
     export.add_argument("--hub", metavar="NAME", help="bookings: only this hub")
     export.add_argument("--room", metavar="NAME", help="bookings: with --hub, only this room")
     export.add_argument("--org", metavar="NAME", help="bookings: only this organisation")

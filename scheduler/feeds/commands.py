@@ -14,11 +14,11 @@ import ipaddress
 import os
 import re
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.vocabulary import Visibility
+from scheduler.commands.arguments import date_argument
 from scheduler.errors import InvalidInput
 from scheduler.feeds.limits import Limits
 
@@ -28,13 +28,6 @@ if TYPE_CHECKING:  # icalendar, waitress and the database library: imported wher
 
 NAMES = frozenset({"feeds"})
 BASE_URL_VAR = "HUBSCHED_FEEDS_BASE_URL"
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
 
 
 def _folder(text: str) -> Path:
@@ -107,8 +100,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     importing.add_argument("--hub", required=True, metavar="NAME")
     importing.add_argument("--room", required=True, metavar="NAME")
     importing.add_argument("--org", required=True, metavar="NAME", help="organisation the bookings are for")
-    importing.add_argument("--from", dest="first", type=_date, metavar="DATE", help="first date (default today)")
-    importing.add_argument("--to", dest="last", type=_date, metavar="DATE", help="last date (default a year on)")
+    importing.add_argument(
+        "--from", dest="first", type=date_argument, metavar="DATE", help="first date (default today)"
+    )
+    importing.add_argument(
+        "--to", dest="last", type=date_argument, metavar="DATE", help="last date (default a year on)"
+    )
     importing.add_argument(
         "--visibility",
         choices=[v.value for v in Visibility],

@@ -131,6 +131,23 @@ def test_import_reports_then_applies(url: str, tmp_path: Path, capsys: pytest.Ca
             ],
             "--to 2027-01-01 is before --from 2027-02-01",
         ),
+        (
+            # The same date checks as every other command (they once differed here): years 1900-2999.
+            [
+                "feeds",
+                "import",
+                "BAD",
+                "--hub",
+                "Ilford Civic Hub",
+                "--room",
+                "Main Hall",
+                "--org",
+                "X",
+                "--from",
+                "0001-01-01",
+            ],
+            "argument --from: '0001-01-01' is out of range (1900-01-01 to 2999-12-31)",
+        ),
         (["feeds", "frobnicate"], "invalid choice: 'frobnicate'"),
         (["feeds"], "the following arguments are required: ACTION"),
     ],
