@@ -6,12 +6,25 @@ Tests state their own expectations against these few, readable facts rather than
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import Closure, Facility, Hub, OpeningHours, Organisation, Room, Team, Term, TermBreak
-from models.types import ClosureScope, Frequency, Sector
+from models.entities import (
+    Closure,
+    Facility,
+    Hub,
+    OpeningHours,
+    Organisation,
+    Request,
+    RequestHub,
+    RequestWindow,
+    Room,
+    Team,
+    Term,
+    TermBreak,
+)
+from models.types import ClosureScope, Frequency, Sector, Visibility
 from scheduler.services.booking import NewBooking
 
 
@@ -78,3 +91,26 @@ def weekly_pantry(b: Borough, **changes: object) -> NewBooking:
     )
     fields.update(changes)
     return NewBooking(**fields)  # type: ignore[arg-type]
+
+
+def add_pantry_request(sessions: sessionmaker[Session], b: Borough, created_at: datetime, **changes: object) -> int:
+    """A weekly Food pantry request of the term: Fridays 12:00–15:00, preferably at Ilford Civic Hub, for
+    30 people, 120 minutes (change any field); returns its id."""
+    fields: dict[str, object] = dict(
+        term_id=b.term_id,
+        organisation_id=b.pantry_id,
+        title="Food pantry",
+        visibility=Visibility.PUBLIC,
+        attendance=30,
+        duration_min=120,
+        frequency=Frequency.WEEKLY,
+        created_at=created_at,
+    )
+    fields.update(changes)
+    with sessions.begin() as s:
+        request = Request(**fields)
+        request.windows = [RequestWindow(weekday=4, start=time(12), end=time(15))]
+        request.hubs = [RequestHub(hub_id=b.civic_id, preferred=True)]
+        s.add(request)
+        s.flush()
+        return request.id

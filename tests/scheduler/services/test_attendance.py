@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import AttendanceRecord, AuditEntry, Request, RequestHub, RequestWindow, Term
+from models.entities import AttendanceRecord, AuditEntry, Term
 from models.types import Frequency, Outcome, SizeSource, Visibility
 from scheduler.bootstrap import bootstrap
 from scheduler.errors import InvalidInput, StaleEdit
@@ -19,7 +19,7 @@ from scheduler.reporting import figures as fig
 from scheduler.services.attendance import AttendanceEntry, AttendanceService
 from scheduler.services.booking import BookingService, NewBooking
 from scheduler.services.learning import LearningService
-from tests.builders import Borough
+from tests.builders import Borough, add_pantry_request
 
 NOW = datetime(2027, 1, 20, 12, tzinfo=UTC)  # pantry on 8 and 15 Jan has happened, 22 and 29 Jan not yet
 
@@ -221,22 +221,7 @@ def add_autumn_with_attendance(sessions, borough: Borough) -> int:
     rows = service.sessions_between(date(2026, 12, 1), date(2026, 12, 18))
     for row, n in zip(rows, (30, 20, 27), strict=True):  # median 27
         service.record(AttendanceEntry(row.occurrence_id, Outcome.TOOK_PLACE, n))
-    with sessions.begin() as s:
-        request = Request(
-            term_id=borough.term_id,
-            organisation_id=borough.pantry_id,
-            title="Food pantry",
-            visibility=Visibility.PUBLIC,
-            attendance=80,
-            duration_min=180,
-            frequency=Frequency.WEEKLY,
-            created_at=NOW,
-        )
-        request.windows = [RequestWindow(weekday=4, start=time(12), end=time(15))]
-        request.hubs = [RequestHub(hub_id=borough.civic_id, preferred=True)]
-        s.add(request)
-        s.flush()
-        return request.id
+    return add_pantry_request(sessions, borough, NOW, attendance=80, duration_min=180)
 
 
 def test_a_continuing_request_is_suggested_last_terms_median(sessions, borough) -> None:

@@ -4,17 +4,17 @@ default (a run given its own policy says so). Runs on SQLite and on PostgreSQL."
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from models.entities import AuditEntry, Request, RequestHub, RequestWindow, TermFairness
-from models.types import Frequency, Visibility
+from models.entities import AuditEntry, TermFairness
 from scheduler import allocation as alloc
 from scheduler.bootstrap import bootstrap
 from scheduler.errors import InvalidInput, NotFound, StaleEdit
 from scheduler.services.reference import TermDraft
+from tests.builders import add_pantry_request
 from tests.dbdump import dump
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -26,22 +26,7 @@ def wired(sessions):
 
 
 def add_request(sessions, borough) -> int:
-    with sessions.begin() as s:
-        request = Request(
-            term_id=borough.term_id,
-            organisation_id=borough.pantry_id,
-            title="Food pantry",
-            visibility=Visibility.PUBLIC,
-            attendance=30,
-            duration_min=120,
-            frequency=Frequency.WEEKLY,
-            created_at=NOW,
-        )
-        request.windows = [RequestWindow(weekday=4, start=time(12), end=time(15))]
-        request.hubs = [RequestHub(hub_id=borough.civic_id, preferred=True)]
-        s.add(request)
-        s.flush()
-        return request.id
+    return add_pantry_request(sessions, borough, NOW)
 
 
 def test_a_term_without_a_setting_has_the_default_policy(wired, borough) -> None:
