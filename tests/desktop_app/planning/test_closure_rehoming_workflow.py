@@ -13,12 +13,6 @@ from models.types import ClosureScope
 from tests.desktop_app.planning.conftest import screenshot
 
 
-@pytest.fixture
-def allocated(planning_services, spring) -> None:
-    allocation = planning_services.allocation
-    allocation.apply(allocation.preview(spring, time_limit=5))
-
-
 def hainault_sessions(demo_services) -> list[tuple[date, str, str, str]]:
     rows = demo_services.occurrences.between(date(2027, 2, 1), date(2027, 2, 12), include_cancelled=True)
     wanted = {

@@ -6,17 +6,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
 
 from models.types import ClosureScope
-
-
-@pytest.fixture
-def allocated(planning_services, spring) -> None:
-    allocation = planning_services.allocation
-    allocation.apply(allocation.preview(spring, time_limit=5))
+from tests.desktop_app.planning.conftest import booth_sessions, draft_booth_closure
 
 
 def test_closures_list_bank_holidays_and_rehome_what_a_new_closure_displaces(
@@ -113,15 +107,10 @@ def test_adding_a_closure_without_a_plan_asks_before_cancelling_what_it_displace
     qtbot, allocated, planning, demo_services, prompts
 ) -> None:
     panel = planning.closures
-    panel.scope.setCurrentIndex(panel.scope.findData(ClosureScope.ROOM.value))
-    panel.room.setCurrentIndex(panel.room.findText("Interview Booth 1, Ilford Civic Hub"))
-    panel.first_day.setDate(QDate(2027, 1, 18))
-    panel.last_day.setDate(QDate(2027, 1, 19))
-    qtbot.keyClicks(panel.reason, "Booth refit")
+    draft_booth_closure(qtbot, panel)
 
     def live() -> list:
-        rows = demo_services.occurrences.between(date(2027, 1, 18), date(2027, 1, 19), include_cancelled=False)
-        return [o for o in rows if o.room == "Interview Booth 1" and o.hub == "Ilford Civic Hub"]
+        return booth_sessions(demo_services)
 
     before = live()
     assert before, "the demo allocation puts sessions in that booth on those days"

@@ -3,21 +3,12 @@ dialog with the one sentence and nothing changed (the conflict injected by tests
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from PySide6.QtCore import QDate
 from sqlalchemy import Engine
 
-from models.types import ClosureScope
 from scheduler.errors import DatabaseBusy
+from tests.desktop_app.planning.conftest import booth_sessions, draft_booth_closure
 from tests.transient import transient_failures
-
-
-@pytest.fixture
-def allocated(planning_services, spring) -> None:
-    allocation = planning_services.allocation
-    allocation.apply(allocation.preview(spring, time_limit=5))
 
 
 @pytest.mark.slow
@@ -25,15 +16,10 @@ def test_a_locked_database_is_retried_and_otherwise_one_dialog_says_nothing_chan
     qtbot, allocated, planning, demo_services, prompts
 ) -> None:
     panel = planning.closures
-    panel.scope.setCurrentIndex(panel.scope.findData(ClosureScope.ROOM.value))
-    panel.room.setCurrentIndex(panel.room.findText("Interview Booth 1, Ilford Civic Hub"))
-    panel.first_day.setDate(QDate(2027, 1, 18))
-    panel.last_day.setDate(QDate(2027, 1, 19))
-    qtbot.keyClicks(panel.reason, "Booth refit")
+    draft_booth_closure(qtbot, panel)
 
     def live() -> list:
-        rows = demo_services.occurrences.between(date(2027, 1, 18), date(2027, 1, 19), include_cancelled=False)
-        return [o for o in rows if o.room == "Interview Booth 1" and o.hub == "Ilford Civic Hub"]
+        return booth_sessions(demo_services)
 
     before = live()
     assert before, "the demo allocation puts sessions in that booth on those days"
