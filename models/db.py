@@ -303,6 +303,8 @@ def upgrade(engine: Engine, revision: str = "head") -> list[str]:
     with schema_transaction(engine) as connection:
         current = _revision_of(connection)
         check_revision(current)
+        if current == (head_revision() if revision == "head" else revision):
+            return []  # nothing to do: Alembic would load every migration file to find that out
         repaired = _repair_half_made(connection) if current is None else []
         config = _alembic_config(engine)
         config.attributes["connection"] = connection

@@ -86,12 +86,11 @@ def demo_services(demo_template, tmp_path) -> Iterator[AppServices]:
 
 
 @pytest.fixture
-def small(sqlite_url) -> Iterator[SmallWorld]:
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+def small(migrated_sqlite_url) -> Iterator[SmallWorld]:
+    engine = db.make_engine(migrated_sqlite_url)
     borough = make_borough(db.make_session_factory(engine))
     engine.dispose()
-    services = connect(sqlite_url, "Tester")
+    services = connect(migrated_sqlite_url, "Tester")
     pantry = services.booking.book(
         NewBooking(
             room_id=borough.hall_id,
@@ -116,7 +115,7 @@ def small(sqlite_url) -> Iterator[SmallWorld]:
             attendance=4,
         )
     )
-    yield SmallWorld(services, borough, pantry.series_id, sqlite_url)
+    yield SmallWorld(services, borough, pantry.series_id, migrated_sqlite_url)
     services.close()
 
 

@@ -15,12 +15,11 @@ from tests.scheduler.test_cli import row_counts
 
 
 @pytest.fixture
-def url(sqlite_url: str) -> str:
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+def url(migrated_sqlite_url: str) -> str:
+    engine = db.make_engine(migrated_sqlite_url)
     make_learning_borough(db.make_session_factory(engine), record=False)
     engine.dispose()
-    return sqlite_url
+    return migrated_sqlite_url
 
 
 def run(url: str, *args: str) -> int:

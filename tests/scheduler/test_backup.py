@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,40 +12,36 @@ import pytest
 from sqlalchemy import Engine, text
 
 from models import db
-from resources import locate
 from scheduler import backup as backups
 from scheduler import cli
-from scheduler.bootstrap import bootstrap
 from scheduler.errors import BackupError
 from scheduler.services.booking import BookingService, NewBooking
-from scheduler.services.demo import read_demo_file
 from tests.conftest import new_pg_database
 
 
-def _demo(url: str) -> Engine:
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    bootstrap(db.make_session_factory(engine), "Tester").demo.load(read_demo_file(locate("demo/borough.yaml")))
-    return engine
+@pytest.fixture
+def fresh(sqlite_template: Path) -> Callable[[Path], Engine]:
+    """A new SQLite file at the schema's head with no rows (a copy of the template), as a restore target."""
 
+    def make(path: Path) -> Engine:
+        shutil.copyfile(sqlite_template, path)
+        return db.make_engine(f"sqlite:///{path}")
 
-def _fresh(url: str) -> Engine:
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    return engine
+    return make
 
 
 @pytest.mark.parametrize("suffix", [".sqlite3", ".jsonl"])
-def test_backup_and_restore_round_trip(db_url: str, tmp_path: Path, suffix: str, pg_server_or_none) -> None:
-    source = _demo(db_url)
+def test_backup_and_restore_round_trip(
+    demo_db_url: str, tmp_path: Path, suffix: str, fresh, request: pytest.FixtureRequest
+) -> None:
+    source = db.make_engine(demo_db_url)
     original = backups.dump(source)
     saved = backups.backup(source, tmp_path / f"saved{suffix}")
-    target_url = (
-        f"sqlite:///{tmp_path / 'target.sqlite3'}"
-        if db_url.startswith("sqlite")
-        else new_pg_database(pg_server_or_none)
-    )
-    target = _fresh(target_url)
+    if demo_db_url.startswith("sqlite"):
+        target = fresh(tmp_path / "target.sqlite3")
+    else:
+        template = request.getfixturevalue("pg_template")
+        target = db.make_engine(new_pg_database(request.getfixturevalue("pg_server"), template))
     backups.restore(target, saved)
     assert backups.dump(target) == original
     # Restoring over a database that has data replaces it entirely.
@@ -55,25 +53,20 @@ def test_backup_and_restore_round_trip(db_url: str, tmp_path: Path, suffix: str,
     target.dispose()
 
 
-@pytest.fixture
-def pg_server_or_none(request: pytest.FixtureRequest):
-    if "postgresql" in request.node.name:
-        return request.getfixturevalue("pg_server")
-    return None
-
-
 @pytest.mark.postgres
-def test_sqlite_to_postgresql_and_back_keeps_every_row(tmp_path: Path, pg_server) -> None:
-    sqlite_source = _demo(f"sqlite:///{tmp_path / 'source.sqlite3'}")
+def test_sqlite_to_postgresql_and_back_keeps_every_row(
+    demo_sqlite_url: str, tmp_path: Path, pg_server, pg_template: str, fresh
+) -> None:
+    sqlite_source = db.make_engine(demo_sqlite_url)
     original = backups.dump(sqlite_source)
     first = backups.backup(sqlite_source, tmp_path / "first.sqlite3")
-    postgres = _fresh(new_pg_database(pg_server))
+    postgres = db.make_engine(new_pg_database(pg_server, pg_template))
     backups.restore(postgres, first)
     assert backups.dump(postgres) == original
     second = backups.backup(postgres, tmp_path / "second.jsonl")
     third = backups.backup(postgres, tmp_path / "third.sqlite3")  # PostgreSQL to an SQLite file, too
     for made in (second, third):
-        back = _fresh(f"sqlite:///{tmp_path / f'back-{made.stem}.sqlite3'}")
+        back = fresh(tmp_path / f"back-{made.stem}.sqlite3")
         backups.restore(back, made)
         assert backups.dump(back) == original
         back.dispose()
@@ -93,7 +86,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(tmp_path: Path, pg_server
     postgres.dispose()
 
 
-def test_the_sqlite_backup_is_consistent_while_a_writer_is_busy(demo_sqlite_url: str, tmp_path: Path) -> None:
+def test_the_sqlite_backup_is_consistent_while_a_writer_is_busy(demo_sqlite_url: str, tmp_path: Path, fresh) -> None:
     source = db.make_engine(demo_sqlite_url)
     committed = backups.dump(source)
     writer = source.connect()
@@ -102,7 +95,7 @@ def test_the_sqlite_backup_is_consistent_while_a_writer_is_busy(demo_sqlite_url:
     saved = backups.backup(source, tmp_path / "during.sqlite3")
     transaction.rollback()
     writer.close()
-    target = _fresh(f"sqlite:///{tmp_path / 'target.sqlite3'}")
+    target = fresh(tmp_path / "target.sqlite3")
     backups.restore(target, saved)
     assert backups.dump(target) == committed
     source.dispose()
@@ -168,12 +161,12 @@ def _older_database_with_a_hub(url: str) -> Engine:
     return engine
 
 
-def test_a_backup_from_an_older_schema_is_upgraded_on_restore(empty_db_url: str, tmp_path: Path) -> None:
+def test_a_backup_from_an_older_schema_is_upgraded_on_restore(empty_db_url: str, tmp_path: Path, fresh) -> None:
     db_url = empty_db_url
     older = _older_database_with_a_hub(db_url)
     for suffix in (".jsonl", ".sqlite3"):
         saved = backups.backup(older, tmp_path / f"older{suffix}")
-        target = _fresh(f"sqlite:///{tmp_path / f'target{suffix}.sqlite3'}")
+        target = fresh(tmp_path / f"target{suffix}.sqlite3")
         verified = backups.restore(target, saved)
         assert verified.schema == OLDER
         hubs = backups.dump(target)["hubs"]
@@ -203,7 +196,7 @@ def test_automatic_backups_keep_the_last_n_and_one_daily(demo_sqlite_url: str, t
     engine.dispose()
 
 
-def test_demo_reset_asks_first_and_backs_up(sqlite_url: str, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_demo_reset_asks_first_and_backs_up(sqlite_url: str, tmp_path: Path, capsys, monkeypatch, fresh) -> None:
     monkeypatch.setenv(backups.BACKUP_DIR_VAR, str(tmp_path / "auto"))
     monkeypatch.setenv(backups.DAILY_VAR, "0")
     assert cli.main(["--db", sqlite_url, "demo"]) == 0
@@ -218,7 +211,7 @@ def test_demo_reset_asks_first_and_backs_up(sqlite_url: str, tmp_path: Path, cap
     assert cli.main(["--db", sqlite_url, "demo", "--reset", "--yes"]) == 0
     made = list((tmp_path / "auto").iterdir())
     assert len(made) == 1 and "before-reset" in made[0].name
-    restored = _fresh(f"sqlite:///{tmp_path / 'check.sqlite3'}")
+    restored = fresh(tmp_path / "check.sqlite3")
     backups.restore(restored, made[0])
     assert backups.dump(restored) == edited  # the reset's victim can be brought back
     engine.dispose()
@@ -241,7 +234,9 @@ def test_backup_and_restore_commands(sqlite_url: str, tmp_path: Path, capsys, mo
     assert capsys.readouterr().err.strip() == f"hubsched: error: no backup file {tmp_path / 'missing.jsonl'}"
 
 
-def test_an_older_database_is_backed_up_before_it_is_upgraded(empty_db_url: str, tmp_path: Path, monkeypatch) -> None:
+def test_an_older_database_is_backed_up_before_it_is_upgraded(
+    empty_db_url: str, tmp_path: Path, monkeypatch, fresh
+) -> None:
     db_url = empty_db_url
     monkeypatch.setenv(backups.BACKUP_DIR_VAR, str(tmp_path / "auto"))
     engine = _older_database_with_a_hub(db_url)
@@ -250,7 +245,7 @@ def test_an_older_database_is_backed_up_before_it_is_upgraded(empty_db_url: str,
     (made,) = list((tmp_path / "auto").iterdir())
     assert "before-upgrade" in made.name
     assert made.suffix == (".sqlite3" if db_url.startswith("sqlite") else ".jsonl")
-    check = _fresh(f"sqlite:///{tmp_path / 'check.sqlite3'}")
+    check = fresh(tmp_path / "check.sqlite3")
     assert backups.restore(check, made).schema == OLDER
     assert [h["name"] for h in backups.dump(check)["hubs"]] == ["Old Hub"]
     engine.dispose()

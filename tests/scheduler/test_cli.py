@@ -35,12 +35,11 @@ BOOK = [
 
 
 @pytest.fixture
-def url(sqlite_url: str) -> str:
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+def url(migrated_sqlite_url: str) -> str:
+    engine = db.make_engine(migrated_sqlite_url)
     make_borough(db.make_session_factory(engine))
     engine.dispose()
-    return sqlite_url
+    return migrated_sqlite_url
 
 
 def row_counts(url: str) -> dict[str, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import string
 from datetime import date, time, timedelta, timezone
 from pathlib import Path
@@ -224,11 +225,11 @@ MORE_CASES = [
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("fuzz")
+    shutil.copyfile(sqlite_template, folder / "fuzz.sqlite3")
     url = f"sqlite:///{folder / 'fuzz.sqlite3'}"
     engine = db.make_engine(url)
-    db.upgrade(engine)
     borough = make_borough(db.make_session_factory(engine))
     (folder / "event.ics").write_text(ICS, encoding="utf-8")
     (folder / "garbage.bin").write_bytes(bytes(range(256)))

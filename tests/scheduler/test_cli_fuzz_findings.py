@@ -18,12 +18,11 @@ from tests.dbdump import dump
 
 
 @pytest.fixture
-def url(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+def url(migrated_sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """The small borough with one session two weeks ago (SQLite: each CLI run opens its own engine)."""
     monkeypatch.setenv(backups.DAILY_VAR, "0")
     monkeypatch.chdir(tmp_path)
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+    engine = db.make_engine(migrated_sqlite_url)
     sessions = db.make_session_factory(engine)
     b = make_borough(sessions)
     day = date.today() - timedelta(days=14)
@@ -38,7 +37,7 @@ def url(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str
         )
     )
     engine.dispose()
-    return sqlite_url
+    return migrated_sqlite_url
 
 
 def refused(url: str, capsys, *args: str) -> str:

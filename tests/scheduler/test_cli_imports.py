@@ -151,14 +151,13 @@ def test_the_whole_command_line_and_every_help_load_no_heavy_library() -> None:
     assert json.loads(result.stdout) == []
 
 
-def test_listing_hubs_loads_no_migration_feed_spreadsheet_or_solver_library(sqlite_url: str) -> None:
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+def test_listing_hubs_loads_no_migration_feed_spreadsheet_or_solver_library(migrated_sqlite_url: str) -> None:
+    engine = db.make_engine(migrated_sqlite_url)
     make_borough(db.make_session_factory(engine))
     engine.dispose()
 
     result = subprocess.run(
-        [sys.executable, "-c", HUBS_LIST, json.dumps([sqlite_url, list(NOT_FOR_HUBS_LIST)])],
+        [sys.executable, "-c", HUBS_LIST, json.dumps([migrated_sqlite_url, list(NOT_FOR_HUBS_LIST)])],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -26,7 +26,6 @@ BOOK = ["book", "--hub", "Ilford Civic Hub", "--room", "Main Hall", "--org", "Il
 @pytest.fixture
 def url(db_url: str) -> str:
     engine = db.make_engine(db_url)
-    db.upgrade(engine)
     make_borough(db.make_session_factory(engine))
     engine.dispose()
     return db_url

@@ -16,10 +16,9 @@ from tests.builders import make_borough
 
 
 @pytest.fixture
-def url(sqlite_url: str) -> str:
+def url(migrated_sqlite_url: str) -> str:
     """SQLite only, like tests/scheduler/test_cli.py: each CLI run opens (and leaves to exit) its own engine."""
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+    engine = db.make_engine(migrated_sqlite_url)
     sessions = db.make_session_factory(engine)
     b = make_borough(sessions)
     services = bootstrap(sessions, "Tester")
@@ -38,7 +37,7 @@ def url(sqlite_url: str) -> str:
             )
         )
     engine.dispose()
-    return sqlite_url
+    return migrated_sqlite_url
 
 
 def run(url: str, *args: str) -> int:

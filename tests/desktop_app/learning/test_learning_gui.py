@@ -132,12 +132,11 @@ def test_a_future_session_in_the_calendar_says_it_has_not_started(qtbot, small, 
 
 
 @pytest.fixture
-def learning_url(sqlite_url: str) -> str:
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+def learning_url(migrated_sqlite_url: str) -> str:
+    engine = db.make_engine(migrated_sqlite_url)
     make_learning_borough(db.make_session_factory(engine))
     engine.dispose()
-    return sqlite_url
+    return migrated_sqlite_url
 
 
 def pdf_text(path: Path) -> str:

@@ -484,8 +484,7 @@ class Template:
 
 
 def _prepare(url: str) -> tuple[World, AllocationPreview]:
-    engine = db.make_engine(url)
-    db.upgrade(engine)
+    engine = db.make_engine(url)  # at the schema's head: a copy of a template
     sessions = db.make_session_factory(engine)
     services = bootstrap(sessions, "Matrix", clock=clock)
     world = build_world(sessions, services)
@@ -498,6 +497,7 @@ def _prepare(url: str) -> tuple[World, AllocationPreview]:
 def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("matrix") / "matrix.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield Template("sqlite", str(path), *_prepare(f"sqlite:///{path}"))
         return
     server = request.getfixturevalue("pg_server")

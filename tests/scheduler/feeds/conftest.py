@@ -411,9 +411,8 @@ def book_corners(sessions: sessionmaker[Session], clock: FixedClock) -> Corners:
 
 
 @pytest.fixture
-def sqlite_sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+def sqlite_sessions(migrated_sqlite_url: str) -> Iterator[sessionmaker[Session]]:
     """Sessions on a migrated SQLite file only, for tests whose subject is not the database."""
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+    engine = db.make_engine(migrated_sqlite_url)
     yield db.make_session_factory(engine)
     engine.dispose()

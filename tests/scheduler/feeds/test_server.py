@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import logging
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -25,9 +26,10 @@ from tests.scheduler.feeds.conftest import FixedClock, Year, book_year
 
 
 @pytest.fixture(scope="module")
-def module_sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'hubsched.sqlite3'}")
-    db.upgrade(engine)
+def module_sessions(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[sessionmaker[Session]]:
+    path = tmp_path_factory.mktemp("db") / "hubsched.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    engine = db.make_engine(f"sqlite:///{path}")
     yield db.make_session_factory(engine)
     engine.dispose()
 
@@ -310,23 +312,22 @@ def test_idle_connections_are_closed_and_do_not_block_others(published: tuple[Pa
         served.stop()
 
 
-def test_reissue_into_the_served_folder_stops_the_old_address_at_once(tmp_path: Path, sqlite_url: str) -> None:
+def test_reissue_into_the_served_folder_stops_the_old_address_at_once(tmp_path: Path, migrated_sqlite_url: str) -> None:
     from scheduler import cli
     from tests.builders import make_borough
 
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
+    engine = db.make_engine(migrated_sqlite_url)
     sessions = db.make_session_factory(engine)
     make_borough(sessions)
     out = tmp_path / "feeds"
-    assert cli.main(["--db", sqlite_url, "--operator", "Tester", "feeds", "publish", str(out)]) == 0
+    assert cli.main(["--db", migrated_sqlite_url, "--operator", "Tester", "feeds", "publish", str(out)]) == 0
     served = Running(out)
     try:
         service = FeedService(sessions)
         old = service.live_tokens()
         assert all(get(served.address, f"/org/{token}.ics")[0] == 200 for token in old.values())
         args = ["feeds", "reissue", "--org", "Ilford Food Pantry", "--dir", str(out)]
-        assert cli.main(["--db", sqlite_url, "--operator", "Tester", *args]) == 0
+        assert cli.main(["--db", migrated_sqlite_url, "--operator", "Tester", *args]) == 0
         new = service.live_tokens()
         changed = [organisation for organisation in old if old[organisation] != new[organisation]]
         assert len(changed) == 1

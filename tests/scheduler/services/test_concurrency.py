@@ -51,12 +51,11 @@ def _book(url: str, room_id: int, organisation_id: int, slot: int, writer: int, 
 
 
 @pytest.mark.slow
-def test_concurrent_writers_cannot_double_book(pg_server) -> None:
+def test_concurrent_writers_cannot_double_book(pg_server, pg_template: str) -> None:
     from tests.conftest import new_pg_database
 
-    url = new_pg_database(pg_server)
+    url = new_pg_database(pg_server, pg_template)
     engine = db.make_engine(url)
-    db.upgrade(engine)
     borough = make_borough(db.make_session_factory(engine))
 
     context = multiprocessing.get_context("spawn")

@@ -142,12 +142,11 @@ def _deadlocking_pair(url: str, civic_id: int, hainault_id: int, policy: RetryPo
 
 
 @pytest.mark.postgres
-def test_a_real_postgresql_deadlock_is_retried_and_both_writers_succeed(pg_server) -> None:
+def test_a_real_postgresql_deadlock_is_retried_and_both_writers_succeed(pg_server, pg_template: str) -> None:
     from tests.conftest import new_pg_database
 
-    url = new_pg_database(pg_server)
+    url = new_pg_database(pg_server, pg_template)
     engine = db.make_engine(url)
-    db.upgrade(engine)
     borough = make_borough(db.make_session_factory(engine))
     outcomes, retries = _deadlocking_pair(
         url, borough.civic_id, borough.hainault_id, RetryPolicy(rng=random.Random(5), sleep=lambda _s: None)
@@ -162,12 +161,11 @@ def test_a_real_postgresql_deadlock_is_retried_and_both_writers_succeed(pg_serve
 
 
 @pytest.mark.postgres
-def test_a_deadlock_without_retries_left_reaches_the_user_as_one_sentence(pg_server) -> None:
+def test_a_deadlock_without_retries_left_reaches_the_user_as_one_sentence(pg_server, pg_template: str) -> None:
     from tests.conftest import new_pg_database
 
-    url = new_pg_database(pg_server)
+    url = new_pg_database(pg_server, pg_template)
     engine = db.make_engine(url)
-    db.upgrade(engine)
     borough = make_borough(db.make_session_factory(engine))
     outcomes, _ = _deadlocking_pair(
         url, borough.civic_id, borough.hainault_id, RetryPolicy(attempts=1, sleep=lambda _s: None)
