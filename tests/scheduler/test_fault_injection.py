@@ -110,9 +110,19 @@ def _run(runner: FaultRunner, points: list[Point], args_for) -> list[tuple[Outco
 
 
 def _next_commands_work(states: list[tuple[Outcome, str, str]], capsys) -> None:
-    """`hubs` works after every kill; the whole demo load after the first kill that left each state."""
+    """`hubs` works after a kill next to each commit, after every kill that left a schema, and after every
+    fourth of the others; the whole demo load after the first kill that left each state.
+
+    The others were all found "untouched" (no table but Alembic's), each the same to the next command, and
+    each `hubs` there creates the whole schema again: checking every one cost most of this test's time.
+    """
     seen: set[str] = set()
+    untouched = 0
     for outcome, url, state in states:
+        if state in {"absent", "untouched"} and outcome.trial.kind == "":
+            untouched += 1
+            if untouched % 4 != 1:
+                continue
         capsys.readouterr()
         assert cli.main(["--db", url, "hubs"]) == 0, (outcome.trial, capsys.readouterr().err)
         if state not in seen:

@@ -58,7 +58,10 @@ def test_concurrent_writers_cannot_double_book(pg_server, pg_template: str) -> N
     engine = db.make_engine(url)
     borough = make_borough(db.make_session_factory(engine))
 
-    context = multiprocessing.get_context("spawn")
+    # Separate processes, as separate hub managers' computers would be. A fork server that has imported
+    # this module once forks each writer from itself: spawning them made each import everything again.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     total = len(SLOTS) * WRITERS_PER_SLOT
     barrier, results = context.Barrier(total), context.Queue()
     processes = [

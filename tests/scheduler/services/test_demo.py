@@ -58,9 +58,8 @@ def test_demo_loads_with_the_issues_proportions(sessions: sessionmaker[Session],
         assert all(s_.term.name == "Autumn 2026" for s_ in s.scalars(select(Series)))
 
 
-def test_demo_sessions_obey_closures_bank_holidays_and_hours(sessions: sessionmaker[Session], demo_data: dict) -> None:
-    bootstrap(sessions, "demo").demo.load(demo_data)
-    with sessions() as s:
+def test_demo_sessions_obey_closures_bank_holidays_and_hours(demo_sessions: sessionmaker[Session]) -> None:
+    with demo_sessions() as s:
         closures = list(s.scalars(select(Closure)))
         assert closures, "the demo should show closures at work"
         for series in s.scalars(select(Series)):
@@ -90,8 +89,8 @@ def test_demo_sessions_obey_closures_bank_holidays_and_hours(sessions: sessionma
                 assert series.attendance <= room.capacity
 
 
-def test_demo_refuses_to_mix_with_an_existing_borough(sessions: sessionmaker[Session], demo_data: dict) -> None:
-    bootstrap(sessions, "demo").demo.load(demo_data)
+def test_demo_refuses_to_mix_with_an_existing_borough(demo_sessions: sessionmaker[Session], demo_data: dict) -> None:
+    sessions = demo_sessions  # the demo borough, loaded once per test worker and copied
     with pytest.raises(AlreadyLoaded, match="--reset"):
         bootstrap(sessions, "demo").demo.load(demo_data)
     again = bootstrap(sessions, "demo").demo.load(demo_data, reset=True)
