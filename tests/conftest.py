@@ -39,8 +39,14 @@ _database_numbers = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _backups_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Automatic backups (daily, before upgrades) go to a temporary folder, never the user's data folder."""
+    """Automatic backups (daily, before upgrades) go to a temporary folder, never the user's data folder.
+
+    The first-of-the-day backup is off: each test's database is new, so every command and window would
+    copy and verify it first (a fifth of a GUI test's time). tests/scheduler/test_backup.py turns it on to
+    test it.
+    """
     monkeypatch.setenv("HUBSCHED_BACKUP_DIR", str(tmp_path_factory.mktemp("backups")))
+    monkeypatch.setenv("HUBSCHED_DAILY_BACKUP", "0")
 
 
 @pytest.fixture(scope="session")

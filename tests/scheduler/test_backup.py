@@ -196,6 +196,24 @@ def test_automatic_backups_keep_the_last_n_and_one_daily(demo_sqlite_url: str, t
     engine.dispose()
 
 
+def test_the_first_command_of_the_day_backs_the_database_up_once(
+    demo_sqlite_url: str, tmp_path: Path, monkeypatch, fresh
+) -> None:
+    monkeypatch.setenv(backups.BACKUP_DIR_VAR, str(tmp_path / "auto"))
+    monkeypatch.setenv(backups.DAILY_VAR, "1")
+    assert cli.main(["--db", demo_sqlite_url, "hubs"]) == 0
+    (made,) = list((tmp_path / "auto").iterdir())
+    assert "daily" in made.name
+    assert cli.main(["--db", demo_sqlite_url, "hubs"]) == 0
+    assert list((tmp_path / "auto").iterdir()) == [made]  # once a day, not once a command
+    restored = fresh(tmp_path / "check.sqlite3")
+    backups.restore(restored, made)
+    source = db.make_engine(demo_sqlite_url)
+    assert backups.dump(restored) == backups.dump(source)
+    restored.dispose()
+    source.dispose()
+
+
 def test_demo_reset_asks_first_and_backs_up(sqlite_url: str, tmp_path: Path, capsys, monkeypatch, fresh) -> None:
     monkeypatch.setenv(backups.BACKUP_DIR_VAR, str(tmp_path / "auto"))
     monkeypatch.setenv(backups.DAILY_VAR, "0")
