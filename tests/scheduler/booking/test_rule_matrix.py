@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
@@ -481,6 +481,7 @@ class Template:
     source: str  # a SQLite file to copy, or the PostgreSQL database's URL
     world: World
     preview: AllocationPreview
+    engine: Engine | None = None  # PostgreSQL: one engine for every cell, so statements compile once
 
 
 def _prepare(url: str) -> tuple[World, AllocationPreview]:
@@ -503,7 +504,9 @@ def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     server = request.getfixturevalue("pg_server")
     url = new_pg_database(server, request.getfixturevalue("pg_template"))
     world, preview = _prepare(url)
-    yield Template("postgresql", url, world, preview)
+    engine = db.make_engine(url)
+    yield Template("postgresql", url, world, preview, engine)
+    engine.dispose()
     drop_pg_database(server, url)
 
 
@@ -521,14 +524,13 @@ def cell_services(template: Template, tmp_path: Path) -> Iterator[Services]:
         yield bootstrap(db.make_session_factory(engine), "Matrix", clock=clock)
         engine.dispose()
         return
-    engine = db.make_engine(template.source)
-    connection = engine.connect()
+    assert template.engine is not None
+    connection = template.engine.connect()
     outer = connection.begin()
     sessions = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
     yield bootstrap(sessions, "Matrix", clock=clock)
     outer.rollback()
     connection.close()
-    engine.dispose()
 
 
 @pytest.mark.parametrize(("path", "rule"), CELLS)
