@@ -118,8 +118,8 @@ class WorkerDatabase:
     def __init__(self, server: TemporaryPostgres, template: str) -> None:
         self._server, self._template = server, template
         self.url = new_pg_database(server, template)
-        self._engine = db.make_engine(self.url)
-        with self._engine.connect() as connection:
+        self.engine = db.make_engine(self.url)
+        with self.engine.connect() as connection:
             self._shape = self._shape_of(connection)
 
     @staticmethod
@@ -132,7 +132,7 @@ class WorkerDatabase:
         from models.entities import Base
 
         try:
-            with self._engine.begin() as connection:
+            with self.engine.begin() as connection:
                 connection.execute(text("SET LOCAL lock_timeout = '5s'"))
                 if self._shape_of(connection) != self._shape:
                     raise LookupError("the schema changed")
@@ -154,14 +154,14 @@ class WorkerDatabase:
                     )
                 )
         except Exception:  # a changed schema or a lock left behind: start again from the template
-            self._engine.dispose()
+            self.engine.dispose()
             drop_pg_database(self._server, self.url)
             name = self.url.rsplit("/", 1)[1]
             admin = _admin(self._server)
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"'))
             admin.dispose()
-        self._engine.dispose()  # no pooled connection of ours stays open during the next test
+        self.engine.dispose()  # no pooled connection of ours stays open during the next test
 
 
 @pytest.fixture(scope="session")
@@ -267,8 +267,14 @@ def migrated_sqlite_url(sqlite_template: Path, tmp_path) -> str:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(db_url)  # db_url is at the schema's head already
+def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on `db_url` (at the schema's head already). On PostgreSQL it is the worker's one engine,
+    its connections closed after each test: statements then compile once per worker, not once per test."""
+    worker: WorkerDatabase | None = (
+        request.getfixturevalue("pg_worker_database") if db_url.startswith("postgresql") else None
+    )
+    # (A module may give db_url another database, the demo's copy for instance: that one gets its own.)
+    engine = worker.engine if worker is not None and db_url == worker.url else db.make_engine(db_url)
     yield engine
     engine.dispose()
 
