@@ -169,14 +169,42 @@ def pg_worker_database(pg_server: TemporaryPostgres, pg_template: str) -> Worker
     return WorkerDatabase(pg_server, pg_template)
 
 
+class WorkerSqliteFile:
+    """One SQLite path per test worker, given a new copy of the template (a new file) before each test.
+
+    The path stays the same, so one engine serves every test and its statements compile once; each test
+    still gets a file of its own: the copy replaces the path (a connection some test left open keeps the
+    old file), and the engine's connections are closed first.
+    """
+
+    def __init__(self, folder: Path, template: Path) -> None:
+        self._template, self.path = template, folder / "hubsched.sqlite3"
+        self.url = f"sqlite:///{self.path}"
+        self.engine = db.make_engine(self.url)
+
+    def fresh(self) -> str:
+        self.engine.dispose()
+        for leftover in (self.path.with_name(self.path.name + s) for s in ("-journal", "-wal", "-shm")):
+            leftover.unlink(missing_ok=True)
+        copy = self.path.with_name("copy.sqlite3")
+        shutil.copyfile(self._template, copy)
+        os.replace(copy, self.path)
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def sqlite_worker_file(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> WorkerSqliteFile:
+    return WorkerSqliteFile(tmp_path_factory.mktemp("worker-db"), sqlite_template)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A database at the schema's head with no rows: a copied SQLite file, or this worker's PostgreSQL
-    database, emptied again after the test."""
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database at the schema's head with no rows: a new copy of the SQLite template, or this worker's
+    PostgreSQL database, emptied again after the test."""
     if request.param == "sqlite":
-        path = tmp_path / "hubsched.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
+        worker_file: WorkerSqliteFile = request.getfixturevalue("sqlite_worker_file")
+        yield worker_file.fresh()
+        worker_file.engine.dispose()
         return
     worker: WorkerDatabase = request.getfixturevalue("pg_worker_database")
     yield worker.url
@@ -268,13 +296,13 @@ def migrated_sqlite_url(sqlite_template: Path, tmp_path) -> str:
 
 @pytest.fixture
 def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An engine on `db_url` (at the schema's head already). On PostgreSQL it is the worker's one engine,
-    its connections closed after each test: statements then compile once per worker, not once per test."""
-    worker: WorkerDatabase | None = (
-        request.getfixturevalue("pg_worker_database") if db_url.startswith("postgresql") else None
+    """An engine on `db_url` (at the schema's head already): the worker's one engine for its database, its
+    connections closed after each test, so statements compile once per worker, not once per test."""
+    worker: WorkerDatabase | WorkerSqliteFile = request.getfixturevalue(
+        "pg_worker_database" if db_url.startswith("postgresql") else "sqlite_worker_file"
     )
     # (A module may give db_url another database, the demo's copy for instance: that one gets its own.)
-    engine = worker.engine if worker is not None and db_url == worker.url else db.make_engine(db_url)
+    engine = worker.engine if db_url == worker.url else db.make_engine(db_url)
     yield engine
     engine.dispose()
 
