@@ -108,6 +108,7 @@ class FaultRunner:
 def _warm_up() -> None:
     """Import what the commands import, so that no child pays for it."""
     import alembic.command  # noqa: F401
+    import ortools.sat.python.cp_model  # noqa: F401  (the demo's re-homing and `allocate` solve)
     import psycopg  # noqa: F401
 
     import desktop_app.launcher  # noqa: F401
