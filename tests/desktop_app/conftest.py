@@ -69,11 +69,9 @@ class SmallWorld:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    services = connect(f"sqlite:///{path}", "Tester")
-    services.close()
-    return str(path)
+def demo_template(sqlite_demo_template) -> str:
+    """The demo borough as `hubsched demo` loads it, once per test worker (shared with the other tests)."""
+    return str(sqlite_demo_template)
 
 
 @pytest.fixture
