@@ -9,7 +9,9 @@ Pure: no database, no Qt. Must not import: models, desktop_app, PySide6, sqlalch
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, time
@@ -26,11 +28,21 @@ YEARS_BACK_VAR = "HUBSCHED_BOOKING_YEARS_BACK"
 YEARS_AHEAD_VAR = "HUBSCHED_BOOKING_YEARS_AHEAD"
 
 
+def _trimmed(char: str) -> bool:
+    """Trimmed from the ends of text: spaces, tabs and line ends. Python's own strip() also takes the
+    information separators U+001C-U+001F, vertical tab and form feed, which are control characters and so
+    are refused like any other, at the ends as in the middle."""
+    return char in "\t\r\n" or (char.isspace() and unicodedata.category(char) != "Cc")
+
+
+_TRIMMED = frozenset(chr(c) for c in range(0x3001) if _trimmed(chr(c)))
+
+
 def clean_text(field: str, value: str, *, max_length: int = TEXT_MAX, required: bool = False) -> str:
     """Trimmed `value`; refuses control characters (tab and newline included), over-long and missing text."""
     if not isinstance(value, str):
         raise ValidationError(field, f"{field} must be text")
-    cleaned = value.strip()
+    cleaned = value.strip("".join(_TRIMMED)) if value else value
     for char in cleaned:
         if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} and char not in "\u200d":
             raise ValidationError(
@@ -104,15 +116,26 @@ def check_local_time(field: str, value: time) -> time:
     return value
 
 
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
 def parse_local_time(field: str, text: str) -> time:
-    """'HH:MM' (or HH:MM:SS) as a local time; anything else, offsets included, raises ValidationError."""
+    """'HH:MM' (or HH:MM:SS) as a local time; anything else, offsets included, raises ValidationError.
+
+    Not time.fromisoformat alone: since Python 3.11 it reads "10.30" and "10,30" as 10:00 and 0.3 seconds,
+    so a booking typed the British way would silently start half an hour early.
+    """
+    stripped = text.strip() if isinstance(text, str) else ""
+    clock = _CLOCK.fullmatch(stripped)
+    if clock is None:
+        with contextlib.suppress(ValueError):
+            if time.fromisoformat(stripped).tzinfo is not None:
+                raise ValidationError(field, f"{text!r} has a UTC offset; give the local time at the hub (HH:MM)")
+        raise ValidationError(field, f"{text!r} is not a time (use HH:MM)")
     try:
-        value = time.fromisoformat(text.strip())
-    except (ValueError, AttributeError):
+        return time(*(int(part) for part in clock.groups(default="0")))
+    except ValueError:
         raise ValidationError(field, f"{text!r} is not a time (use HH:MM)") from None
-    if value.tzinfo is not None:
-        raise ValidationError(field, f"{text!r} has a UTC offset; give the local time at the hub (HH:MM)")
-    return value
 
 
 def parse_date(field: str, text: str) -> date:

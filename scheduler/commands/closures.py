@@ -17,7 +17,8 @@ from dataclasses import replace
 from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
-from scheduler.errors import InvalidInput, NotFound
+from scheduler import validation
+from scheduler.errors import InvalidInput, NotFound, ValidationError
 
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
@@ -36,8 +37,8 @@ def _date(text: str) -> date:
 def _hours(text: str) -> tuple[time, time]:
     try:
         first, last = text.split("-")
-        return time.fromisoformat(first), time.fromisoformat(last)
-    except ValueError:
+        return validation.parse_local_time("time", first), validation.parse_local_time("time", last)
+    except (ValueError, ValidationError):
         raise argparse.ArgumentTypeError(f"{text!r} is not a time range (use HH:MM-HH:MM)") from None
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models.entities import AttendanceRecord, Hub, Occurrence, Room, Series, Term
 from models.types import OccurrenceStatus, Outcome
+from scheduler import validation
 from scheduler.errors import InvalidInput, NotFound, StaleEdit, ValidationError
 from scheduler.recurrence import to_local, to_utc
 from scheduler.services.common import audit, describe_occurrence, now_utc
@@ -468,8 +469,8 @@ class AttendanceService:
             raise InvalidInput(f"{where}: give session_id, or date, start, hub and room (missing {', '.join(missing)})")
         try:
             day = date.fromisoformat(row["date"][:10])
-            start = time.fromisoformat(row["start"][:5])
-        except ValueError:
+            start = validation.parse_local_time("start", row["start"][:8])
+        except (ValueError, ValidationError):
             raise InvalidInput(f"{where}: {row['date']!r} {row['start']!r} is not a date and time") from None
         instant = to_utc(day, start)
         query = (

@@ -124,3 +124,17 @@ def test_a_refusal_that_echoes_a_line_break_typed_by_the_user_is_still_one_line(
     args = ["attendance", "record", "--hub", "Ilford Civic Hub", "--room", room, "--date", "2027-01-06"]
     line = refused(url, capsys, *args, "--start", "10:00", "--count", "3")
     assert line.startswith("hubsched: error: no session in Nowhere") and repr(room[7:])[1:-1] in line
+
+
+@pytest.mark.parametrize("start", ["10.30", "10,30"])
+def test_a_time_typed_with_a_point_is_refused_not_booked_half_an_hour_early(url, capsys, start) -> None:
+    """Python 3.11's time.fromisoformat reads "10.30" as 10:00 and 0.3 seconds; the booking started at 10:00."""
+    book = ["book", "--hub", "Ilford Civic Hub", "--room", "Main Hall", "--org", "Ilford Food Pantry"]
+    book += ["--title", "Pantry", "--date", "2027-01-13", "--start", start, "--duration", "60"]
+    assert f"{start!r} is not a time (use HH:MM)" in refused(url, capsys, *book)
+
+
+def test_closure_hours_typed_with_points_are_refused(url, capsys) -> None:
+    closure = ["closures", "add", "--hub", "Hainault Hub", "--from", "2027-02-01", "--to", "2027-02-02"]
+    err = refused(url, capsys, *closure, "--reason", "Works", "--hours", "10.30-12.00")
+    assert "is not a time range (use HH:MM-HH:MM)" in err

@@ -14,13 +14,37 @@ def test_text_is_trimmed() -> None:
     assert validation.clean_title("title", "  Food pantry \u00a0") == "Food pantry"
 
 
-@pytest.mark.parametrize("bad", ["a\x00b", "line\nbreak", "tab\there", "bell\x07", "bidi\u202eevil", "del\x7f"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "a\x00b",
+        "line\nbreak",
+        "tab\there",
+        "bell\x07",
+        "bidi\u202eevil",
+        "del\x7f",
+        # at either end too: Python's strip() takes these as white space (found by tests/scheduler/test_cli_fuzz.py)
+        "\x1dgroup separator first",
+        "unit separator last\x1f",
+        "\x0bvertical tab",
+        "form feed\x0c",
+    ],
+)
 def test_control_and_invisible_characters_are_refused_naming_the_field(bad: str) -> None:
     with pytest.raises(ValidationError) as caught:
         validation.clean_title("title", bad)
     assert caught.value.field == "title"
     assert "control or invisible character" in str(caught.value)
     assert isinstance(caught.value, InvalidInput)
+
+
+@pytest.mark.parametrize("typed", ["10.30", "10,30", "1030", "10", "24:00", "10:60"])
+def test_only_hours_and_minutes_with_a_colon_are_a_time(typed: str) -> None:
+    """Python 3.11's time.fromisoformat alone would read "10.30" as 10:00 and 0.3 seconds."""
+    with pytest.raises(ValidationError, match="is not a time"):
+        validation.parse_local_time("start", typed)
+    assert validation.parse_local_time("start", " 9:05 ") == time(9, 5)
+    assert validation.parse_local_time("start", "10:30:15") == time(10, 30, 15)
 
 
 def test_titles_over_160_characters_are_refused_on_every_database() -> None:
