@@ -15,12 +15,14 @@ import contextlib
 import io
 import shutil
 import string
+from collections.abc import Iterator
 from datetime import date, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
 from models import db
 from scheduler import backup as backups
@@ -281,19 +283,29 @@ FUZZ = settings(
 )
 
 
+@pytest.fixture(scope="module")
+def world_engine(world: tuple[str, Path]) -> Iterator[Engine]:
+    """One engine to read the world before and after each example (its statements compile once)."""
+    engine = db.make_engine(world[0])
+    yield engine
+    engine.dispose()
+
+
 @FUZZ
 @given(case=command_lines(CASES))
-def test_malformed_values_exit_2_with_one_line_and_change_nothing(world, case, monkeypatch) -> None:
-    _run_malformed(world, case, monkeypatch)
+def test_malformed_values_exit_2_with_one_line_and_change_nothing(world, world_engine, case, monkeypatch) -> None:
+    _run_malformed(world, world_engine, case, monkeypatch)
 
 
 @settings(FUZZ, max_examples=90)
 @given(case=command_lines(MORE_CASES))
-def test_malformed_values_of_feeds_attendance_and_report_commands(world, case, monkeypatch) -> None:
-    _run_malformed(world, case, monkeypatch)
+def test_malformed_values_of_feeds_attendance_and_report_commands(world, world_engine, case, monkeypatch) -> None:
+    _run_malformed(world, world_engine, case, monkeypatch)
 
 
-def _run_malformed(world: tuple[str, Path], case: tuple[list[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+def _run_malformed(
+    world: tuple[str, Path], engine: Engine, case: tuple[list[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Run the command line in-process: exit 2, one line on stderr, no traceback, the database unchanged."""
     url, folder = world
     argv, option = case
@@ -308,8 +320,8 @@ def _run_malformed(world: tuple[str, Path], case: tuple[list[str], str], monkeyp
     monkeypatch.chdir(folder)
     monkeypatch.setenv(backups.DAILY_VAR, "0")
     monkeypatch.delenv(db.ENV_VAR, raising=False)
-    engine = db.make_engine(url)
     before = backups.dump(engine)
+    engine.dispose()  # no connection of ours open while the command runs
     full = argv if option in {"--db"} else ["--db", url, *argv]
     if option == "--operator":
         full = ["--db", url, *argv]
