@@ -100,6 +100,12 @@ def complete_hint(
     add_hints(model, pairs)
 
 
+def kept_value(variables: Variables, chosen: Sequence[int]) -> int:
+    """The keep-in-place reward of a solution (``Variables.stage1_with_keep`` minus ``stage1``)."""
+    chosen = set(chosen)
+    return sum(w for i, w in zip(variables.keep, variables.keep_weights, strict=True) if i in chosen)
+
+
 def pin_clashes(problem: Problem, candidates: Candidates) -> list[str]:
     """Messages for pinned placements that clash with each other (then nothing else can be solved)."""
     occupancy = Occupancy()
@@ -311,11 +317,21 @@ def solve(
         # Keep stage 1's value. Start from its met requests, each back in last term's place where that
         # is still free: a complete, valid and far more stable start than a solution that drifted.
         model.add(variables.stage1 >= first_value)
+        if variables.keep:
+            # Keeping people in place ranks above every preference: stage 2 may not give up any of stage
+            # 1's keep-in-place value for a nicer room or time elsewhere (before, it could: moving a kept
+            # request cost 5-20 penalty points, less than what the move saved others, and the moved
+            # request's reason then named a request of the same or a lower priority).
+            model.add(variables.keep_reward() >= kept_value(variables, first.chosen))
         if problem.existing:
             previous = existing_candidates(problem, candidates)
             start = return_home(
                 problem, candidates, keep_where_possible(problem, candidates, first.chosen, previous), previous
             )
+            if kept_value(variables, start) < kept_value(variables, first.chosen):
+                # The greedy moves home can, when last term's places now clash, keep less than stage 1 did:
+                # then stage 1's own answer is the start (it meets the constraint above).
+                start = first.chosen
             complete_hint(model, problem, variables, start, first.values)
         else:
             model.clear_hints()

@@ -76,7 +76,11 @@ class Variables:
     def stage1_with_keep(self) -> cp_model.LinearExprT:
         if not self.keep:
             return self.stage1
-        return self.stage1 + cp_model.LinearExpr.weighted_sum([self.place[i] for i in self.keep], self.keep_weights)
+        return self.stage1 + self.keep_reward()
+
+    def keep_reward(self) -> cp_model.LinearExprT:
+        """The keep-in-place reward: ``keep_weights`` of last term's places that are chosen again."""
+        return cp_model.LinearExpr.weighted_sum([self.place[i] for i in self.keep], self.keep_weights)
 
     def all_variables(self) -> list[cp_model.IntVar]:
         extra = [self.fairness] if self.fairness is not None else []
