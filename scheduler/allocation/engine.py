@@ -11,6 +11,7 @@ included.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -25,9 +26,10 @@ from .greedy import greedy_choice, keep_where_possible, return_home
 from .model import Variables, add_hint, add_hints, build_model
 from .occupancy import Occupancy
 from .problem import Problem
+from .relaxation import met_demand_bound
 from .result import BoundSource, Phase, Progress, Result, Status, UnmetKind, UnmetRequest, format_time
 from .runner import ProgressCallback, run
-from .scoring import SCALE, fairness_level, stage1_value
+from .scoring import SCALE, fairness_level, stage1_value, weighted_placed
 
 # Above this many candidates a single light presolve pass wins: measured on the benchmark, CP-SAT's full
 # presolve spent 10 s of a 60 s run on 1,500 requests and ended further from the bound (7.7% vs 4.3%).
@@ -37,6 +39,10 @@ LARGE_MODEL = 20_000
 # ``strong_lp``): on 500 x 48 (25,000 candidates) it proves stage 2 optimal in about 2 s of deterministic
 # time where the default never did; on 1,500 x 60 (114,000) its relaxation is too slow to help the search.
 STRONG_LP_MODEL = 60_000
+
+# Time for the Lagrangian bound when stage 1 is not proven: this share of the time limit, at most this long.
+RELAXATION_SHARE = 0.05
+RELAXATION_SECONDS = 3.0
 
 # Below this much time left, stage 2 is skipped: CP-SAT needs a moment for presolve alone.
 MIN_STAGE_SECONDS = 0.05
@@ -109,6 +115,26 @@ def kept_value(variables: Variables, chosen: Sequence[int]) -> int:
     """The keep-in-place reward of a solution (``Variables.stage1_with_keep`` minus ``stage1``)."""
     chosen = set(chosen)
     return sum(w for i, w in zip(variables.keep, variables.keep_weights, strict=True) if i in chosen)
+
+
+def relaxation_bound(
+    problem: Problem,
+    candidates: Candidates,
+    variables: Variables,
+    chosen: Sequence[int],
+    *,
+    seconds: float,
+    stop: threading.Event | None = None,
+) -> int:
+    """Stage 1's bound from the Lagrangian relaxation of met demand (``relaxation.met_demand_bound``) plus
+    the fairness term in full as the static maximum counts it (no allocation's worst-off sector does
+    better than with every placeable request met), in stage 1 units, rounded up."""
+    items = candidates.items
+    met = weighted_placed(problem, [items[i].request_id for i in chosen])
+    relaxed = met_demand_bound(problem, candidates, variables.cliques, target=met, seconds=seconds, stop=stop)
+    placeable = [r.id for r in problem.requests if candidates.by_request.get(r.id)]
+    fairness_part = stage1_value(problem, placeable) - SCALE * weighted_placed(problem, placeable)
+    return math.ceil(SCALE * relaxed * (1 + 1e-9)) + fairness_part
 
 
 def pin_clashes(problem: Problem, candidates: Candidates) -> list[str]:
@@ -317,6 +343,21 @@ def solve(
         if pure.has_solution or pure.bound:
             first_bound = min(first_bound, honest(pure.objective if pure.status == cp_model.OPTIMAL else pure.bound))
         stopped = pure.stopped
+    bound_source = BoundSource.SOLVER
+    if not optimal and not stopped and first_bound > first_value:
+        # CP-SAT's own bound on large models stays at the static maximum (its relaxation is too slow to
+        # solve there): a Lagrangian relaxation gives an honest, usually much tighter one in a second or two.
+        report(Phase.SEARCH, "bounding the best possible (relaxation)", first_value / SCALE, len(first.chosen), 1)
+        relaxed = relaxation_bound(
+            problem,
+            candidates,
+            variables,
+            first.chosen,
+            seconds=min(RELAXATION_SHARE * time_limit, RELAXATION_SECONDS),
+            stop=stop,
+        )
+        if relaxed < first_bound:
+            first_bound, bound_source = max(relaxed, first_value), BoundSource.RELAXATION
     remaining = time_limit - elapsed()
     if has_stage2 and not stopped and remaining > MIN_STAGE_SECONDS:
         # Keep stage 1's value. Start from its met requests, each back in last term's place where that
@@ -390,6 +431,7 @@ def solve(
         chosen,
         status=status,
         solver_bound=first_bound,
+        bound_source=bound_source,
         static=static,
         wall_time=elapsed(),
         time_to_first_solution=first.first_solution_at,
@@ -404,6 +446,7 @@ def _finish(
     *,
     status: Status,
     solver_bound: int | None,
+    bound_source: BoundSource = BoundSource.SOLVER,
     static: int,
     wall_time: float,
     time_to_first_solution: float | None,
@@ -426,7 +469,7 @@ def _finish(
     )
     objective_units = round(result.objective * SCALE)
     if solver_bound is not None and solver_bound < static:
-        bound, source = max(solver_bound, objective_units), BoundSource.SOLVER
+        bound, source = max(solver_bound, objective_units), bound_source
     else:
         bound, source = max(static, objective_units), BoundSource.STATIC
     if status is Status.OPTIMAL and bound == objective_units:
