@@ -124,3 +124,16 @@ def test_a_kept_place_is_never_given_up_for_someone_elses_preference(newcomer_pr
     newcomer = result.placement_for("B")
     assert newcomer is not None and newcomer.room_id == 2 and len(newcomer.lost_dates) == 4
     assert result.status is Status.OPTIMAL
+
+
+@pytest.mark.parametrize("order", [("A", "B"), ("B", "A")])
+def test_when_two_kept_places_now_clash_the_higher_priority_stays(order: tuple[str, str]):
+    # Both had room 1 on Tue at 10:00 (the new term's dates make them meet in the same weeks); room 2 is
+    # free then. Whichever comes first in last term's list, B (priority 4) stays and A (2) moves, naming B.
+    requests = [request("A", priority=2), request("B", priority=4, title="Advice surgery")]
+    previous = [ExistingPlacement(r, 1, 1, 600) for r in order]
+    result = solve_checked(problem([room(1), room(2)], requests, previous, fairness_weight=0.0))
+    assert result.placement_for("B").change is Change.UNCHANGED
+    moved = result.placement_for("A")
+    assert moved.change is Change.ROOM and moved.room_id == 2
+    assert "Advice surgery (priority 4)" in moved.reason
