@@ -35,9 +35,10 @@ from .scoring import SCALE, fairness_level, stage1_value, weighted_placed
 # presolve spent 10 s of a 60 s run on 1,500 requests and ended further from the bound (7.7% vs 4.3%).
 LARGE_MODEL = 20_000
 
-# Up to this many candidates stage 2 runs with CP-SAT's strongest linear relaxation (``runner.run``'s
+# Up to this many candidates both stages run with CP-SAT's strongest linear relaxation (``runner.run``'s
 # ``strong_lp``): on 500 x 48 (25,000 candidates) it proves stage 2 optimal in about 2 s of deterministic
-# time where the default never did; on 1,500 x 60 (114,000) its relaxation is too slow to help the search.
+# time where the default never did, and the second term's stage 1 (with the keep-in-place reward) in 3 s
+# instead of not in 7; on 1,500 x 60 (114,000) its relaxation is too slow to help the search.
 STRONG_LP_MODEL = 60_000
 
 # Time for the Lagrangian bound when stage 1 is not proven: this share of the time limit, at most this long.
@@ -302,6 +303,7 @@ def solve(
         stop=stop,
         random_seed=random_seed,
         light_presolve=len(variables.place) > LARGE_MODEL,
+        strong_lp=len(variables.place) <= STRONG_LP_MODEL,
         shown=variables.stage1,
     )
     if not first.has_solution:
