@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 from .candidates import Cancelled, Candidates, build_candidates
 from .explain import explain_moves
 from .extract import extract
-from .greedy import greedy_choice, keep_where_possible, return_home
+from .greedy import greedy_choice, improve_preferences, keep_where_possible, return_home
 from .model import Variables, add_hint, add_hints, build_model
 from .occupancy import Occupancy
 from .problem import Problem
@@ -45,6 +45,9 @@ STRONG_LP_MODEL = 60_000
 # Time for the Lagrangian bound when stage 1 is not proven: this share of the time limit, at most this long.
 RELAXATION_SHARE = 0.05
 RELAXATION_SECONDS = 3.0
+
+# At most this share of the time limit goes to improving stage 2's start in Python (``improve_preferences``).
+IMPROVE_SHARE = 0.05
 
 # Below this much time left, stage 2 is skipped: CP-SAT needs a moment for presolve alone.
 MIN_STAGE_SECONDS = 0.05
@@ -389,10 +392,13 @@ def solve(
                 # The greedy moves home can, when last term's places now clash, keep less than stage 1 did:
                 # then stage 1's own answer is the start (it meets the constraint above).
                 start = first.chosen
-            complete_hint(model, problem, variables, start, first.values)
+            # Nicer places for the others; whoever is in last term's place stays there.
+            start = improve_preferences(problem, candidates, start, fixed=previous, seconds=IMPROVE_SHARE * time_limit)
         else:
-            model.clear_hints()
-            add_hints(model, ((v, first.values[v.index]) for v in variables.all_variables()))
+            start = improve_preferences(
+                problem, candidates, first.chosen, seconds=IMPROVE_SHARE * time_limit, stop=stop
+            )
+        complete_hint(model, problem, variables, start, first.values)
         model.minimize(variables.stage2)
 
         def stage2_reading(objective: float, _bound: float) -> tuple[float, float, float | None]:
