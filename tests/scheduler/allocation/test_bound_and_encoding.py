@@ -176,3 +176,9 @@ def test_bulk_penalties_equal_the_one_by_one_rules(problem) -> None:
         request = problem.request(candidate.request_id)
         assert cost == candidate_penalty(problem, request, candidate, previous)
         assert change == change_of(problem, candidate, previous)
+
+
+def test_every_kind_of_bound_has_words_on_the_command_line():
+    from scheduler.commands.allocate import BOUND_WORDS
+
+    assert set(BOUND_WORDS) == set(BoundSource)
