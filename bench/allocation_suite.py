@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -30,6 +31,7 @@ from bench.allocation import (
 from scheduler.allocation import Phase, Problem, Progress, Result, Status, check, solve
 from scheduler.allocation.candidates import build_candidates
 from scheduler.allocation.model import build_model
+from scheduler.allocation.occupancy import Occupancy
 from scheduler.bootstrap import bootstrap
 
 
@@ -70,6 +72,57 @@ def kept_share(first: Problem, result: Result, nxt: Problem, changed: set, secon
     ]
     open_eligible = [p for p in eligible if p.room_id not in closed]
     return 100 * len(kept) / max(1, len(open_eligible)), 100 * len(kept) / max(1, len(eligible))
+
+
+def why_moved(first: Problem, result: Result, nxt: Problem, changed: set, second: Result) -> Counter:
+    """Why each unchanged request (room still open) is not in last term's place, by the issue's rule.
+
+    * ``kept places now clash``: its place clashes with another unchanged request's, kept (the new term's
+      dates make a fortnightly and a monthly session meet in the same week): only one can stay. The rule
+      keeps the higher priority; the same or lower stays when moving it would drop it (meeting a request
+      at all outweighs keeping another in place) or, with fairness on, its sector is the worst off;
+    * ``a higher priority took it``: a newcomer, a changed request, or one moved there itself in a chain;
+    * ``the same or lower priority took it``: not a kept clash (fairness can make such a request worth
+      more: its sector is the worst off);
+    * ``place no longer possible``: the place is not a candidate any more (closures, hours);
+    * ``place free``: nobody sits there (a move the rule does not allow).
+    """
+    candidates = build_candidates(nxt)
+    closed = {room.id for room in nxt.rooms if len(room.closed_dates) > 60}
+    before = {e.request_id: e for e in nxt.existing}
+    now = {q.request_id: q for q in second.placements}
+
+    def key(x) -> tuple:
+        return (x.room_id, x.weekday, x.start, x.week_parity)
+
+    index = {(c.request_id, *key(c)): c.index for c in candidates.items}
+    occupancy = Occupancy()
+    for q in second.placements:
+        occupancy.add(candidates.items[index[(q.request_id, *key(q))]], nxt.request(q.request_id))
+    reasons: Counter = Counter()
+    for e in result.placements:
+        if e.request_id in changed or e.room_id in closed:
+            continue
+        q = now.get(e.request_id)
+        if q is not None and key(q) == key(e):
+            continue
+        request = nxt.request(e.request_id)
+        i = index.get((e.request_id, *key(e)))
+        if i is None:
+            reasons["place no longer possible"] += 1
+            continue
+        takers = [nxt.request(other.request_id) for other, _via in occupancy.conflicts(candidates.items[i], request)]
+        if not takers:
+            reasons["place free"] += 1
+            continue
+        higher = any(t.priority > request.priority for t in takers)
+        kept = [t for t in takers if t.id in before and t.id not in changed and key(now[t.id]) == key(before[t.id])]
+        if kept:
+            stays = "a higher priority" if any(t.priority > request.priority for t in kept) else "the same or lower"
+            reasons[f"kept places now clash, {stays} stays"] += 1
+        else:
+            reasons["a higher priority took it" if higher else "the same or lower priority took it"] += 1
+    return reasons
 
 
 def stop_latency(problem: Problem, trigger: Callable[[Progress], bool] | None, after: float | None = None) -> dict:
@@ -157,6 +210,10 @@ def lp_bound(problem: Problem) -> float | None:
     return met + fairness_part
 
 
+def _reasons(reasons: Counter) -> str:
+    return "; ".join(f"{why} {count}" for why, count in reasons.most_common()) or "none moved"
+
+
 def _pct(value: float) -> str:
     return f"{value:.1f}%"
 
@@ -189,6 +246,7 @@ def run_suite(*, quick: bool = False, as_json: bool = False, workers: int = 2) -
     # 500 x 48: optimal in 10 s, stability over seeds and repeats, the one-new-request benches.
     kept_500: list[float] = []
     kept_500_all: list[float] = []
+    moves_500: Counter = Counter()
     for seed in seeds:
         say(f"500 x 48 seed {seed}")
         problem = generate(500, 48, seed)
@@ -247,6 +305,7 @@ def run_suite(*, quick: bool = False, as_json: bool = False, workers: int = 2) -
             open_share, all_share = kept_share(problem, result, nxt, changed, second)
             kept_500.append(open_share)
             kept_500_all.append(all_share)
+            moves_500 += why_moved(problem, result, nxt, changed, second)
     rows.append(
         Row(
             "second term, 500 x 48: >= 95% of unchanged requests kept (room still open)",
@@ -255,6 +314,7 @@ def run_suite(*, quick: bool = False, as_json: bool = False, workers: int = 2) -
             min(kept_500) >= 95,
         )
     )
+    rows.append(Row("second term, 500 x 48: why the others moved (all runs)", _reasons(moves_500), None))
     rows.append(
         Row(
             "second term, 500 x 48: spread <= 3 points over seeds and repeats",
@@ -306,6 +366,7 @@ def run_suite(*, quick: bool = False, as_json: bool = False, workers: int = 2) -
     )
     kept_1500: list[float] = []
     kept_1500_all: list[float] = []
+    moves_1500: Counter = Counter()
     for seed in seeds:
         say(f"1,500 x 60 seed {seed}")
         problem = big if seed == 1 else generate(1500, 60, seed)
@@ -337,6 +398,7 @@ def run_suite(*, quick: bool = False, as_json: bool = False, workers: int = 2) -
             open_share, all_share = kept_share(problem, result, nxt, changed, second)
             kept_1500.append(open_share)
             kept_1500_all.append(all_share)
+            moves_1500 += why_moved(problem, result, nxt, changed, second)
     rows.append(
         Row(
             "second term, 1,500 x 60: >= 90% of unchanged requests kept (room still open)",
@@ -345,6 +407,7 @@ def run_suite(*, quick: bool = False, as_json: bool = False, workers: int = 2) -
             min(kept_1500) >= 90,
         )
     )
+    rows.append(Row("second term, 1,500 x 60: why the others moved (all runs)", _reasons(moves_1500), None))
     rows.append(
         Row(
             "second term, 1,500 x 60: spread <= 3 points",

@@ -315,6 +315,7 @@ class ReviewPanel(QWidget):
             return self.tr("the best possible (proven)")
         against = {
             alloc.BoundSource.SOLVER: self.tr("measured against the solver's proven limit"),
+            alloc.BoundSource.RELAXATION: self.tr("measured against a relaxation that lets requests share rooms"),
             alloc.BoundSource.STATIC: self.tr("measured against meeting every request that has any possible room"),
         }[result.bound_source]
         if preview.status == "optimal":

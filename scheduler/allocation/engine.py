@@ -11,6 +11,7 @@ included.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -21,17 +22,32 @@ from ortools.sat.python import cp_model
 from .candidates import Cancelled, Candidates, build_candidates
 from .explain import explain_moves
 from .extract import extract
-from .greedy import greedy_choice, keep_where_possible, return_home
+from .greedy import greedy_choice, improve_preferences, keep_where_possible, return_home
 from .model import Variables, add_hint, add_hints, build_model
 from .occupancy import Occupancy
 from .problem import Problem
+from .relaxation import met_demand_bound
 from .result import BoundSource, Phase, Progress, Result, Status, UnmetKind, UnmetRequest, format_time
 from .runner import ProgressCallback, run
-from .scoring import SCALE, fairness_level, stage1_value
+from .scoring import SCALE, fairness_level, stage1_value, weighted_placed
 
 # Above this many candidates a single light presolve pass wins: measured on the benchmark, CP-SAT's full
 # presolve spent 10 s of a 60 s run on 1,500 requests and ended further from the bound (7.7% vs 4.3%).
 LARGE_MODEL = 20_000
+
+# Up to this many candidates both stages run with CP-SAT's strongest linear relaxation (``runner.run``'s
+# ``strong_lp``): on 500 x 48 (25,000 candidates) it proves stage 2 optimal in about 2 s of deterministic
+# time where the default never did, and the second term's stage 1 (with the keep-in-place reward) in 3 s
+# instead of not in 7 (stage 1 without that reward is proven as fast without it, so it does not use it);
+# on 1,500 x 60 (114,000) its relaxation is too slow to help the search.
+STRONG_LP_MODEL = 60_000
+
+# Time for the Lagrangian bound when stage 1 is not proven: this share of the time limit, at most this long.
+RELAXATION_SHARE = 0.05
+RELAXATION_SECONDS = 3.0
+
+# At most this share of the time limit goes to improving stage 2's start in Python (``improve_preferences``).
+IMPROVE_SHARE = 0.05
 
 # Below this much time left, stage 2 is skipped: CP-SAT needs a moment for presolve alone.
 MIN_STAGE_SECONDS = 0.05
@@ -65,13 +81,19 @@ def existing_candidates(problem: Problem, candidates: Candidates) -> list[int]:
 
 
 def stage1_hint(problem: Problem, candidates: Candidates, stop: threading.Event | None = None) -> list[int]:
-    """Stage 1's starting point: existing placements where still possible, then the better (by stage 1's
-    objective) of two greedy orders: arrival, and fewest candidate placements per priority unit first.
+    """Stage 1's starting point: existing placements where still possible (higher priorities first), then
+    the better (by stage 1's objective) of two greedy orders: arrival, and fewest candidate placements per
+    priority unit first.
 
     The second order places the hard-to-place and important requests while they still fit; measured on the
     benchmark it starts 1,500 requests at 4,408 instead of 4,003 (stage 1's objective, priority units).
     """
-    first = existing_candidates(problem, candidates)
+    # Last term's places, the higher priorities first: where two of them now clash (the new term's dates
+    # bring a fortnightly and a monthly session into the same week), the rule keeps the higher priority.
+    first = sorted(
+        existing_candidates(problem, candidates),
+        key=lambda i: -problem.request(candidates.items[i].request_id).priority,
+    )
     arrival = greedy_choice(problem, candidates, first=first)
     if stop is not None and stop.is_set():
         return arrival
@@ -98,6 +120,32 @@ def complete_hint(
     pairs += [(variable, int(org in orgs)) for org, variable in variables.org_any.items()]
     pairs += [(v, values[v.index]) for v in (variables.placed, variables.fairness) if v is not None]
     add_hints(model, pairs)
+
+
+def kept_value(variables: Variables, chosen: Sequence[int]) -> int:
+    """The keep-in-place reward of a solution (``Variables.stage1_with_keep`` minus ``stage1``)."""
+    chosen = set(chosen)
+    return sum(w for i, w in zip(variables.keep, variables.keep_weights, strict=True) if i in chosen)
+
+
+def relaxation_bound(
+    problem: Problem,
+    candidates: Candidates,
+    variables: Variables,
+    chosen: Sequence[int],
+    *,
+    seconds: float,
+    stop: threading.Event | None = None,
+) -> int:
+    """Stage 1's bound from the Lagrangian relaxation of met demand (``relaxation.met_demand_bound``) plus
+    the fairness term in full as the static maximum counts it (no allocation's worst-off sector does
+    better than with every placeable request met), in stage 1 units, rounded up."""
+    items = candidates.items
+    met = weighted_placed(problem, [items[i].request_id for i in chosen])
+    relaxed = met_demand_bound(problem, candidates, variables.cliques, target=met, seconds=seconds, stop=stop)
+    placeable = [r.id for r in problem.requests if candidates.by_request.get(r.id)]
+    fairness_part = stage1_value(problem, placeable) - SCALE * weighted_placed(problem, placeable)
+    return math.ceil(SCALE * relaxed * (1 + 1e-9)) + fairness_part
 
 
 def pin_clashes(problem: Problem, candidates: Candidates) -> list[str]:
@@ -259,6 +307,9 @@ def solve(
         stop=stop,
         random_seed=random_seed,
         light_presolve=len(variables.place) > LARGE_MODEL,
+        # Met demand alone is proven fast with the default relaxation; with the keep-in-place reward it
+        # needs the strong one (see STRONG_LP_MODEL).
+        strong_lp=bool(variables.keep) and len(variables.place) <= STRONG_LP_MODEL,
         shown=variables.stage1,
     )
     if not first.has_solution:
@@ -306,20 +357,48 @@ def solve(
         if pure.has_solution or pure.bound:
             first_bound = min(first_bound, honest(pure.objective if pure.status == cp_model.OPTIMAL else pure.bound))
         stopped = pure.stopped
+    bound_source = BoundSource.SOLVER
+    if not optimal and not stopped and first_bound > first_value:
+        # CP-SAT's own bound on large models stays at the static maximum (its relaxation is too slow to
+        # solve there): a Lagrangian relaxation gives an honest, usually much tighter one in a second or two.
+        report(Phase.SEARCH, "bounding the best possible (relaxation)", first_value / SCALE, len(first.chosen), 1)
+        relaxed = relaxation_bound(
+            problem,
+            candidates,
+            variables,
+            first.chosen,
+            seconds=min(RELAXATION_SHARE * time_limit, RELAXATION_SECONDS),
+            stop=stop,
+        )
+        if relaxed < first_bound:
+            first_bound, bound_source = max(relaxed, first_value), BoundSource.RELAXATION
     remaining = time_limit - elapsed()
     if has_stage2 and not stopped and remaining > MIN_STAGE_SECONDS:
         # Keep stage 1's value. Start from its met requests, each back in last term's place where that
         # is still free: a complete, valid and far more stable start than a solution that drifted.
         model.add(variables.stage1 >= first_value)
+        if variables.keep:
+            # Keeping people in place ranks above every preference: stage 2 may not give up any of stage
+            # 1's keep-in-place value for a nicer room or time elsewhere (before, it could: moving a kept
+            # request cost 5-20 penalty points, less than what the move saved others, and the moved
+            # request's reason then named a request of the same or a lower priority).
+            model.add(variables.keep_reward() >= kept_value(variables, first.chosen))
         if problem.existing:
             previous = existing_candidates(problem, candidates)
             start = return_home(
                 problem, candidates, keep_where_possible(problem, candidates, first.chosen, previous), previous
             )
-            complete_hint(model, problem, variables, start, first.values)
+            if kept_value(variables, start) < kept_value(variables, first.chosen):
+                # The greedy moves home can, when last term's places now clash, keep less than stage 1 did:
+                # then stage 1's own answer is the start (it meets the constraint above).
+                start = first.chosen
+            # Nicer places for the others; whoever is in last term's place stays there.
+            start = improve_preferences(problem, candidates, start, fixed=previous, seconds=IMPROVE_SHARE * time_limit)
         else:
-            model.clear_hints()
-            add_hints(model, ((v, first.values[v.index]) for v in variables.all_variables()))
+            start = improve_preferences(
+                problem, candidates, first.chosen, seconds=IMPROVE_SHARE * time_limit, stop=stop
+            )
+        complete_hint(model, problem, variables, start, first.values)
         model.minimize(variables.stage2)
 
         def stage2_reading(objective: float, _bound: float) -> tuple[float, float, float | None]:
@@ -346,6 +425,7 @@ def solve(
             solutions_before=solutions,
             random_seed=random_seed,
             light_presolve=len(variables.place) > LARGE_MODEL,
+            strong_lp=len(variables.place) <= STRONG_LP_MODEL,
         )
         if second.has_solution:
             chosen = second.chosen
@@ -368,6 +448,7 @@ def solve(
         chosen,
         status=status,
         solver_bound=first_bound,
+        bound_source=bound_source,
         static=static,
         wall_time=elapsed(),
         time_to_first_solution=first.first_solution_at,
@@ -382,6 +463,7 @@ def _finish(
     *,
     status: Status,
     solver_bound: int | None,
+    bound_source: BoundSource = BoundSource.SOLVER,
     static: int,
     wall_time: float,
     time_to_first_solution: float | None,
@@ -404,7 +486,7 @@ def _finish(
     )
     objective_units = round(result.objective * SCALE)
     if solver_bound is not None and solver_bound < static:
-        bound, source = max(solver_bound, objective_units), BoundSource.SOLVER
+        bound, source = max(solver_bound, objective_units), bound_source
     else:
         bound, source = max(static, objective_units), BoundSource.STATIC
     if status is Status.OPTIMAL and bound == objective_units:

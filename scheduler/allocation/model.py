@@ -72,11 +72,18 @@ class Variables:
     at_time_members: dict[tuple, tuple[int, ...]] = field(default_factory=dict)
     keep: list[int] = field(default_factory=list)  # candidate indices of last term's places
     keep_weights: list[int] = field(default_factory=list)  # SCALE * priority + KEEP_TIE_BREAK, per keep
+    # Every at-most-one over placements (no double booking, shared people), as candidate indices: what
+    # ``relaxation.met_demand_bound`` relaxes.
+    cliques: list[list[int]] = field(default_factory=list)
 
     def stage1_with_keep(self) -> cp_model.LinearExprT:
         if not self.keep:
             return self.stage1
-        return self.stage1 + cp_model.LinearExpr.weighted_sum([self.place[i] for i in self.keep], self.keep_weights)
+        return self.stage1 + self.keep_reward()
+
+    def keep_reward(self) -> cp_model.LinearExprT:
+        """The keep-in-place reward: ``keep_weights`` of last term's places that are chosen again."""
+        return cp_model.LinearExpr.weighted_sum([self.place[i] for i in self.keep], self.keep_weights)
 
     def all_variables(self) -> list[cp_model.IntVar]:
         extra = [self.fairness] if self.fairness is not None else []
@@ -247,6 +254,7 @@ def build_model(
     # No double booking of a room: at most one candidate per (room, weekday, cell, weeks met).
     phase("no double booking")
     by_room_day: dict[tuple[Id, int], list[Candidate]] = defaultdict(list)
+    cliques: list[list[int]] = []
     for candidate in items:
         by_room_day[(candidate.room_id, candidate.weekday)].append(candidate)
     for count, members in enumerate(by_room_day.values()):
@@ -256,15 +264,16 @@ def build_model(
             on_phase(f"no double booking: {count:,} of {len(by_room_day):,} room-days")
         for group in clash_groups(members):
             constraints.add().at_most_one.literals.extend([base + i for i in group])
+            cliques.append(group)
 
     # A shared person or team is never in two places at once (any room, same date and time).
     phase("shared people")
     at_time: dict[tuple, cp_model.IntVar] = {}
     at_time_members: dict[tuple, tuple[int, ...]] = {}
     if shared_encoding == "per_room":
-        _shared_per_room(model, items, requests, place, check_stop)
+        _shared_per_room(model, items, requests, place, check_stop, cliques)
     else:
-        at_time, at_time_members = _shared_per_time(model, problem, candidates, place, check_stop, debug_names)
+        at_time, at_time_members = _shared_per_time(model, problem, candidates, place, check_stop, debug_names, cliques)
 
     placed = model.new_int_var(0, len(unmet), "placed")
     model.add(placed == len(unmet) - cp_model.LinearExpr.sum(list(unmet.values())))
@@ -363,6 +372,7 @@ def build_model(
         at_time_members=at_time_members,
         keep=keep,
         keep_weights=keep_weights,
+        cliques=cliques,
     )
 
 
@@ -428,6 +438,7 @@ def _shared_per_room(
     requests: dict[Id, Request],
     place: list[cp_model.IntVar],
     check_stop: Callable[[], None],
+    cliques: list[list[int]],
 ) -> None:
     """The shared-person rule over every room option (the encoding before per-time indicators)."""
     by_person_day: dict[tuple[str, int], list[Candidate]] = defaultdict(list)
@@ -441,6 +452,7 @@ def _shared_per_room(
             # spans two requests.
             if len({items[i].request_id for i in group}) > 1:
                 model.add_at_most_one([place[i] for i in group])
+                cliques.append(group)
 
 
 def _shared_per_time(
@@ -450,6 +462,7 @@ def _shared_per_time(
     place: list[cp_model.IntVar],
     check_stop: Callable[[], None],
     debug_names: bool,
+    cliques: list[list[int]],
 ) -> tuple[dict[tuple, cp_model.IntVar], dict[tuple, tuple[int, ...]]]:
     """The shared-person rule over one indicator per (request, weekday, start, week, weeks met).
 
@@ -459,6 +472,7 @@ def _shared_per_time(
     items = candidates.items
     options: list[TimeOption] = []
     literals: list[cp_model.IntVar] = []
+    option_members: list[tuple[int, ...]] = []  # the candidates each option stands for
     at_time: dict[tuple, cp_model.IntVar] = {}
     members_of: dict[tuple, tuple[int, ...]] = {}
     people_of: list[frozenset[str]] = []
@@ -487,6 +501,7 @@ def _shared_per_time(
             first = items[members[0]]
             options.append(TimeOption(len(options), request.id, weekday, first.first_cell, first.end_cell, first.mask))
             literals.append(literal)
+            option_members.append(tuple(members))
             people_of.append(request.shared)
     by_person_day: dict[tuple[str, int], list[TimeOption]] = defaultdict(list)
     for option, people in zip(options, people_of, strict=True):
@@ -497,6 +512,7 @@ def _shared_per_time(
         for group in clash_groups(members):
             if len({options[i].request_id for i in group}) > 1:
                 model.add_at_most_one([literals[i] for i in group])
+                cliques.append([m for i in group for m in option_members[i]])
     return at_time, members_of
 
 

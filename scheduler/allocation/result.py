@@ -165,6 +165,9 @@ class BoundSource(enum.StrEnum):
 
     PROVEN = "proven optimal"  # the solver proved this allocation is the best possible
     SOLVER = "solver"  # the solver's bound, tighter than the static maximum
+    # A relaxation of the rules (each room-time and shared person taken at most once, but shared among
+    # requests in fractions), tighter than the solver's own bound: for large runs CP-SAT cannot bound.
+    RELAXATION = "relaxation"
     STATIC = "static maximum"  # every request that has any room and time met, and fairness in full
 
 

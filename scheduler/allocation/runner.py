@@ -124,6 +124,7 @@ def run(
     solutions_before: int = 0,
     random_seed: int = 0,
     light_presolve: bool = False,
+    strong_lp: bool = False,
     shown: cp_model.LinearExprT | None = None,
 ) -> RunOutcome:
     """Solve ``model`` (objective already set) and collect the chosen candidates.
@@ -145,12 +146,19 @@ def run(
             objective); stage 1 shows met demand without the keep-in-place reward.
         light_presolve: one presolve pass without probing (for large models, where full presolve costs
             more time than it saves).
+        strong_lp: with at most 2 workers, the full-search worker uses CP-SAT's strongest linear relaxation
+            (``max_lp``: every constraint in the LP from the start, with cuts) instead of the default one,
+            which adds constraints lazily and bounds stage 2 far too loosely to prove it (measured on 500 x
+            48: bound 658 against an optimum of 798 after 19 s of deterministic time, against proven
+            optimal after 2). With more workers CP-SAT's own portfolio includes it.
     """
     started = time.monotonic() if started is None else started
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = max(1, num_workers)
     solver.parameters.random_seed = random_seed
+    if strong_lp and num_workers <= 2:
+        solver.parameters.subsolvers.append("max_lp")
     if light_presolve:
         solver.parameters.max_presolve_iterations = 1
         solver.parameters.cp_model_probing_level = 0

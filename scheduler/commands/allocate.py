@@ -65,6 +65,8 @@ def parse_share(text: str) -> tuple[str, float]:
 BOUND_WORDS = {
     alloc.BoundSource.PROVEN: "proven: nothing better exists",
     alloc.BoundSource.SOLVER: "measured against the solver's proven bound",
+    alloc.BoundSource.RELAXATION: "measured against a relaxation: no room-time or shared person used twice, "
+    "but requests may share them in fractions",
     alloc.BoundSource.STATIC: "measured against the static maximum: every request that has any possible room met",
 }
 

@@ -9,7 +9,7 @@ from scheduler.allocation import Change, ExistingPlacement, Status, check, greed
 from scheduler.allocation.candidates import build_candidates
 from scheduler.allocation.engine import existing_candidates
 from scheduler.allocation.extract import extract
-from scheduler.allocation.greedy import greedy_choice, keep_where_possible, return_home
+from scheduler.allocation.greedy import greedy_choice, improve_preferences, keep_where_possible, return_home
 from scheduler.allocation.scoring import stage2_value
 
 from .helpers import TERM, Frequency, Window, problem, random_borough, request, room, solve_checked
@@ -144,3 +144,22 @@ def test_moves_back_to_last_terms_places_keep_the_same_requests_met_and_never_co
     assert stage2_value(p, [candidates.items[i] for i in polished]) <= stage2_value(
         p, [candidates.items[i] for i in drifted]
     )
+
+
+def test_improving_preferences_keeps_the_same_requests_met_and_leaves_fixed_places_alone():
+    """improve_preferences (stage 2's start): valid, same requests met, penalty lower, fixed ones unmoved."""
+    p = random_borough(60, 6, seed=3)
+    candidates = build_candidates(p)
+    start = greedy_choice(p, candidates)
+    fixed = start[::3]
+    improved = improve_preferences(p, candidates, start, fixed=fixed, seconds=60)
+    items = [candidates.items[i] for i in improved]
+    assert {c.request_id for c in items} == {candidates.items[i].request_id for i in start}
+    assert check(p, extract(p, candidates, improved, **RUN).placements) == []
+    assert set(fixed) <= set(improved)
+    before = stage2_value(p, [candidates.items[i] for i in start])
+    assert stage2_value(p, items) < before
+    # Nothing is fixed: at least as good, and no single move to a free place lowers the penalty further.
+    free = improve_preferences(p, candidates, start, seconds=60)
+    assert stage2_value(p, [candidates.items[i] for i in free]) <= stage2_value(p, items)
+    assert improve_preferences(p, candidates, free, seconds=60) == free

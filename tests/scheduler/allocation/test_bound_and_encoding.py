@@ -19,7 +19,9 @@ from ortools.sat.python import cp_model
 
 from scheduler.allocation import BoundSource, Status, check, solve
 from scheduler.allocation.candidates import build_candidates
+from scheduler.allocation.engine import relaxation_bound, stage1_hint
 from scheduler.allocation.model import build_model
+from scheduler.allocation.relaxation import met_demand_bound
 from scheduler.allocation.scoring import SCALE, candidate_penalty, change_of, penalties_and_changes, stage1_value
 
 from .helpers import problem, random_borough, request, room, solve_checked
@@ -100,7 +102,7 @@ def test_bound_is_honest_when_the_time_limit_cuts_the_run_short():
     result = solve(problem, time_limit=0.5, num_workers=2)
     assert check(problem, result.placements) == []
     _assert_honest(problem, result)
-    assert result.bound_source in (BoundSource.STATIC, BoundSource.SOLVER)
+    assert result.bound_source in (BoundSource.STATIC, BoundSource.SOLVER, BoundSource.RELAXATION)
 
 
 def test_bound_is_honest_when_stopped_during_the_build():
@@ -126,6 +128,43 @@ def test_static_bound_leaves_out_requests_no_room_can_take():
     _assert_honest(p, result)
 
 
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded(), st.sampled_from((1, 3, 30, 400)), st.sampled_from((0.0, 0.5, 1.0)))
+def test_relaxation_bound_is_never_below_the_best_met_demand(problem, iterations, aim) -> None:
+    # The Lagrangian bound after any number of steps, aimed anywhere, is at least the proven optimum of
+    # met demand (fairness off) and at most what every placeable request would meet.
+    problem = replace(problem, policy=replace(problem.policy, fairness_weight=0.0))
+    model, variables = build_model(problem)
+    model.maximize(variables.stage1)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(model) == cp_model.OPTIMAL
+    best = round(solver.objective_value) / SCALE
+    candidates = variables.candidates
+    placeable = sum(r.priority for r in problem.requests if candidates.by_request.get(r.id))
+    bound = met_demand_bound(
+        problem, candidates, variables.cliques, target=aim * best, seconds=60, max_iterations=iterations
+    )
+    assert best - 1e-9 <= bound <= placeable + 1e-9
+
+
+@pytest.mark.slow
+def test_relaxation_bound_is_shown_when_tighter_and_stays_honest():
+    # Cut short on a crowded borough: CP-SAT's own bound is the static one; the relaxation's is below it.
+    p = random_borough(300, 8, seed=4)
+    result = solve(p, time_limit=6, num_workers=2)
+    assert check(p, result.placements) == []
+    _assert_honest(p, result)
+    candidates = build_candidates(p)
+    _model, variables = build_model(p, candidates=candidates)
+    relaxed = relaxation_bound(p, candidates, variables, stage1_hint(p, candidates), seconds=60)
+    assert round(result.objective * SCALE) <= relaxed < round(result.static_bound * SCALE)
+    if result.status is Status.FEASIBLE:  # stage 1 found solutions but proved nothing (UNKNOWN: none found)
+        assert result.bound_source in (BoundSource.SOLVER, BoundSource.RELAXATION)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_bulk_penalties_equal_the_one_by_one_rules(problem) -> None:
@@ -137,3 +176,9 @@ def test_bulk_penalties_equal_the_one_by_one_rules(problem) -> None:
         request = problem.request(candidate.request_id)
         assert cost == candidate_penalty(problem, request, candidate, previous)
         assert change == change_of(problem, candidate, previous)
+
+
+def test_every_kind_of_bound_has_words_on_the_command_line():
+    from scheduler.commands.allocate import BOUND_WORDS
+
+    assert set(BOUND_WORDS) == set(BoundSource)
