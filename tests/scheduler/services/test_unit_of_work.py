@@ -151,12 +151,20 @@ def test_a_real_postgresql_deadlock_is_retried_and_both_writers_succeed(pg_serve
     outcomes, retries = _deadlocking_pair(
         url, borough.civic_id, borough.hainault_id, RetryPolicy(rng=random.Random(5), sleep=lambda _s: None)
     )
-    assert sorted(outcomes.values()) == [1, 2], (outcomes, retries)  # one won at once, the deadlock victim on its retry
-    assert len(retries) == 1 and "deadlock detected" in retries[0]
+    # Both succeed, the deadlock victim on a retry. Usually one wins at once and the other needs one retry,
+    # but on a loaded machine this test twice saw more attempts than that: how the two backends' deadlock
+    # checks and the retries (no longer held in step) interleave is up to the scheduler. So the number of
+    # attempts is not asserted; that a retry happened, and that every retry was for a deadlock, is.
+    assert all(isinstance(attempts, int) for attempts in outcomes.values()), (outcomes, retries)
+    assert max(outcomes.values()) >= 2 and len(retries) == sum(n - 1 for n in outcomes.values()), (outcomes, retries)
+    assert all("deadlock detected" in retry for retry in retries), retries
     with engine.connect() as connection:
         areas = set(connection.scalars(select(Hub.area).where(Hub.id.in_([borough.civic_id, borough.hainault_id]))))
-    victim = "a" if outcomes["a"] == 2 else "b"
-    assert areas == {f"{victim} first", f"{victim} second"}  # the retry ran last, in full
+    retried = [name for name, attempts in outcomes.items() if attempts > 1]
+    if len(retried) == 1:  # the usual case: the victim's retry ran last, in full
+        assert areas == {f"{retried[0]} first", f"{retried[0]} second"}, (areas, outcomes)
+    else:  # both retried: whichever committed last, in full
+        assert areas in ({"a first", "a second"}, {"b first", "b second"}), (areas, outcomes)
     engine.dispose()
 
 
