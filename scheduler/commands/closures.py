@@ -17,8 +17,8 @@ from dataclasses import replace
 from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
-from scheduler import validation
-from scheduler.errors import InvalidInput, NotFound, ValidationError
+from scheduler.commands.arguments import date_argument, time_argument
+from scheduler.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # the services load the database library: imported where a command runs, not for --help
     from scheduler.cli_context import CommandContext
@@ -27,18 +27,11 @@ if TYPE_CHECKING:  # the services load the database library: imported where a co
 NAMES = frozenset({"closures"})
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
-
-
 def _hours(text: str) -> tuple[time, time]:
     try:
         first, last = text.split("-")
-        return validation.parse_local_time("time", first), validation.parse_local_time("time", last)
-    except (ValueError, ValidationError):
+        return time_argument(first), time_argument(last)
+    except (ValueError, argparse.ArgumentTypeError):
         raise argparse.ArgumentTypeError(f"{text!r} is not a time range (use HH:MM-HH:MM)") from None
 
 
@@ -46,16 +39,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("closures", help="list, add, edit or remove closures; re-home what they displace")
     actions = parser.add_subparsers(dest="closures_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="closures (and bank holidays) between two dates")
-    listing.add_argument("--from", dest="first", type=_date, required=True, metavar="D")
-    listing.add_argument("--to", dest="last", type=_date, required=True, metavar="D")
+    listing.add_argument("--from", dest="first", type=date_argument, required=True, metavar="D")
+    listing.add_argument("--to", dest="last", type=date_argument, required=True, metavar="D")
     listing.add_argument("--json", action="store_true", help="print the closures as JSON")
 
     def plan_options(sub: argparse.ArgumentParser, required: bool) -> None:
         sub.add_argument("--hub", metavar="H", help="the hub that closes (or the room's hub)")
         sub.add_argument("--room", metavar="R", help="only this room of the hub closes")
         sub.add_argument("--borough", action="store_true", help="every hub closes")
-        sub.add_argument("--from", dest="first", type=_date, required=required, metavar="D")
-        sub.add_argument("--to", dest="last", type=_date, required=required, metavar="D")
+        sub.add_argument("--from", dest="first", type=date_argument, required=required, metavar="D")
+        sub.add_argument("--to", dest="last", type=date_argument, required=required, metavar="D")
         sub.add_argument("--hours", type=_hours, metavar="HH:MM-HH:MM", help="closed only between these times")
         sub.add_argument("--reason", required=required, metavar="TEXT", help="shown to the groups affected")
         sub.add_argument(
