@@ -168,6 +168,10 @@ class FairnessBox(QGroupBox):
         except HubSchedError as exc:
             self.prompts.error(self, self.tr("Fairness policy"), str(exc))
             return None
+        return self._adopt(setting)
+
+    def _adopt(self, setting: FairnessSetting) -> FairnessSetting:
+        """Show the setting as saved and tell whoever listens."""
         self.setting = setting
         self._show(setting)
         self.saved.emit(setting)
@@ -181,7 +185,4 @@ class FairnessBox(QGroupBox):
         except HubSchedError as exc:
             self.prompts.error(self, self.tr("Fairness policy"), str(exc))
             return None
-        self.setting = setting
-        self._show(setting)
-        self.saved.emit(setting)
-        return setting
+        return self._adopt(setting)
