@@ -161,7 +161,9 @@ class WorkerDatabase:
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"'))
             admin.dispose()
-        self.engine.dispose()  # no pooled connection of ours stays open during the next test
+            self.engine.dispose()
+        # Otherwise the engine's pooled connection stays open for the next test (rolled back, holding no
+        # lock): a new server backend per test read the catalogue again, half of the server's CPU.
 
 
 @pytest.fixture(scope="session")
@@ -296,13 +298,17 @@ def migrated_sqlite_url(sqlite_template: Path, tmp_path) -> str:
 
 @pytest.fixture
 def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An engine on `db_url` (at the schema's head already): the worker's one engine for its database, its
-    connections closed after each test, so statements compile once per worker, not once per test."""
+    """An engine on `db_url` (at the schema's head already): the worker's one engine for its database, so
+    statements compile once per worker, not once per test (the SQLite worker file's engine is disposed
+    with the file, PostgreSQL's keeps its pooled connection)."""
     worker: WorkerDatabase | WorkerSqliteFile = request.getfixturevalue(
         "pg_worker_database" if db_url.startswith("postgresql") else "sqlite_worker_file"
     )
     # (A module may give db_url another database, the demo's copy for instance: that one gets its own.)
-    engine = worker.engine if db_url == worker.url else db.make_engine(db_url)
+    if db_url == worker.url:
+        yield worker.engine
+        return
+    engine = db.make_engine(db_url)
     yield engine
     engine.dispose()
 

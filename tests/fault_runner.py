@@ -110,6 +110,7 @@ def _warm_up() -> None:
     import alembic.command  # noqa: F401
     import ortools.sat.python.cp_model  # noqa: F401  (the demo's re-homing and `allocate` solve)
     import psycopg  # noqa: F401
+    from sqlalchemy.orm import configure_mappers
 
     import desktop_app.launcher  # noqa: F401
     import scheduler.backup
@@ -122,6 +123,7 @@ def _warm_up() -> None:
     from scheduler import cli
 
     cli.build_parser()
+    configure_mappers()  # the ORM's mapper set-up, otherwise done again by every child's first query
 
 
 def _child(trial: Trial, kinds_file: str, stderr_file: str) -> int:
