@@ -167,8 +167,10 @@ class WorkerDatabase:
 
 
 @pytest.fixture(scope="session")
-def pg_worker_database(pg_server: TemporaryPostgres, pg_template: str) -> WorkerDatabase:
-    return WorkerDatabase(pg_server, pg_template)
+def pg_worker_database(pg_server: TemporaryPostgres, pg_template: str) -> Iterator[WorkerDatabase]:
+    worker = WorkerDatabase(pg_server, pg_template)
+    yield worker
+    worker.engine.dispose()
 
 
 class WorkerSqliteFile:

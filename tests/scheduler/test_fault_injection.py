@@ -5,7 +5,8 @@ database statement, commit or file rename. Afterwards what the command was chang
 or complete, never half-made, and the next command must work:
 - first start (`hubsched demo` on a new SQLite file, and on a new PostgreSQL database): every step of
   the schema creation and a spread of steps through the demo load, with the steps next to each commit;
-- restore: a spread of steps through the whole command, with the commits and renames;
+- restore (of a small hand-made borough): a spread of steps through the whole command, with the commits
+  and renames;
 - `allocate --apply`: the steps of the apply, after the solver has run;
 - `feeds publish`: every step, on a small hand-made borough that still has every kind of feed (a publish
   of the demo's 62 feeds took a second, and only a spread of its steps could be tried).
@@ -200,17 +201,41 @@ def _copy(source: Path, target: Path) -> str:
     return f"sqlite:///{target}"
 
 
+@pytest.fixture(scope="module")
+def small_file(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """Two hubs, three rooms, two organisations, a public and a private series: feeds of every kind, few."""
+    path = tmp_path_factory.mktemp("fault-small") / "small.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    engine = db.make_engine(f"sqlite:///{path}")
+    sessions = db.make_session_factory(engine)
+    borough = make_borough(sessions)
+    service = BookingService(sessions, "Tester")
+    service.book(weekly_pantry(borough))
+    service.book(
+        weekly_pantry(
+            borough,
+            room_id=borough.meeting_id,
+            organisation_id=borough.advice_id,
+            title="Debt advice appointments",
+            visibility=Visibility.PRIVATE,
+            attendance=4,
+        )
+    )
+    engine.dispose()
+    return path
+
+
 def test_restore_killed_at_any_step_leaves_the_old_or_the_new_database(
-    runner: FaultRunner, demo_file: Path, tmp_path: Path, capsys
+    runner: FaultRunner, small_file: Path, tmp_path: Path, capsys
 ) -> None:
     saved = tmp_path / "saved.sqlite3"
-    assert cli.main(["--db", f"sqlite:///{demo_file}", "backup", str(saved)]) == 0
-    new_dump = _dump(f"sqlite:///{demo_file}")
+    assert cli.main(["--db", f"sqlite:///{small_file}", "backup", str(saved)]) == 0
+    new_dump = _dump(f"sqlite:///{small_file}")
     # The database to restore into differs from the backup: one more booking, so old and new are told apart.
     template = tmp_path / "template.sqlite3"
-    template_url = _copy(demo_file, template)
-    book = ["book", "--hub", "Hainault Hub", "--room", "Manford Hall", "--org", "Redbridge Libraries"]
-    book += ["--title", "Extra", "--date", "2027-02-09", "--start", "19:00", "--duration", "30"]
+    template_url = _copy(small_file, template)
+    book = ["book", "--hub", "Hainault Hub", "--room", "Main Hall", "--org", "Ilford Food Pantry"]
+    book += ["--title", "Extra", "--date", "2027-02-09", "--start", "10:00", "--duration", "30"]
     capsys.readouterr()
     status = cli.main(["--db", template_url, "--operator", "Tester", *book])
     assert status == 0, capsys.readouterr().err
@@ -317,30 +342,6 @@ def _published(folder: Path, parse: bool = False) -> set[str]:
         if parse:
             assert Calendar.from_ical(content).get("PRODID"), path
     return paths
-
-
-@pytest.fixture(scope="module")
-def small_file(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
-    """Two hubs, three rooms, two organisations, a public and a private series: feeds of every kind, few."""
-    path = tmp_path_factory.mktemp("fault-small") / "small.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    engine = db.make_engine(f"sqlite:///{path}")
-    sessions = db.make_session_factory(engine)
-    borough = make_borough(sessions)
-    service = BookingService(sessions, "Tester")
-    service.book(weekly_pantry(borough))
-    service.book(
-        weekly_pantry(
-            borough,
-            room_id=borough.meeting_id,
-            organisation_id=borough.advice_id,
-            title="Debt advice appointments",
-            visibility=Visibility.PRIVATE,
-            attendance=4,
-        )
-    )
-    engine.dispose()
-    return path
 
 
 def test_publish_killed_at_any_step_leaves_whole_feeds_and_the_next_publish_tidies_up(
