@@ -154,14 +154,19 @@ def series_facts(series: Series) -> SeriesFacts:
     )
 
 
-def load_borough(session: Session) -> BoroughFacts:
-    """Read every hub, room, organisation and series (with occurrences) as dataclasses."""
+def load_borough(session: Session, *, with_series: bool = True) -> BoroughFacts:
+    """Read every hub, room, organisation and series (with occurrences) as dataclasses.
+
+    `with_series=False` reads the places and names alone (no series): enough to list the feeds.
+    """
     rooms = session.scalars(select(Room).options(selectinload(Room.hub)))
     places = {room.id: place_of(room) for room in rooms}
     hubs = tuple((hub.id, hub.name) for hub in session.scalars(select(Hub).order_by(Hub.name)))
     organisations = tuple(
         OrganisationFacts(o.id, o.name) for o in session.scalars(select(Organisation).order_by(Organisation.name))
     )
+    if not with_series:
+        return BoroughFacts(places=places, hubs=hubs, organisations=organisations, series=())
     query = (
         select(Series)
         .options(

@@ -239,7 +239,8 @@ class FeedService:
 
     def specs(self) -> list[FeedSpec]:
         tokens = self.ensure_tokens()
-        return feed_specs(self.facts(), tokens)
+        with self._sessions() as session:  # the feeds' list needs the places and names, not the sessions
+            return feed_specs(load_borough(session, with_series=False), tokens)
 
     def build_all(self) -> list[Feed]:
         """Every feed of the borough (issuing missing organisation tokens first)."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.entities import FeedToken
 from scheduler.errors import NotFound
+from scheduler.feeds.privacy import FeedKind
 from scheduler.feeds.service import FeedService
 from tests.builders import make_borough
 from tests.scheduler.feeds.conftest import FixedClock
@@ -86,3 +87,15 @@ def test_two_reissues_at_the_same_moment_agree_on_one_new_address(
     with sessions() as s:
         revoked = s.scalars(select(FeedToken.revoked_at).where(FeedToken.token == old[borough.pantry_id])).one()
     assert revoked is not None
+
+
+def test_the_list_of_feeds_read_without_sessions_is_the_list_the_feeds_are_built_from(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    from tests.scheduler.feeds.conftest import book_year
+
+    book_year(sessions, clock)
+    service = FeedService(sessions, clock=clock)
+    built = [feed.spec for feed in service.build_all()]
+    assert service.specs() == built
+    assert {spec.kind for spec in built} == set(FeedKind)  # borough, hubs, rooms and organisations
