@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -65,24 +65,59 @@ class FittedTable(QTableView):
         super().__init__(parent)
         self.short = short
         self.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it): no keyboard trap
+        # The columns' natural widths and longest words, measured once per content and font rather than at
+        # every resize (measuring asks the model for every role of every cell).
+        self._measured: tuple[list[int], dict[int, int]] | None = None
+
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        self._measured = None
+        if model is not None:
+            for signal in (
+                model.modelReset,
+                model.layoutChanged,
+                model.dataChanged,
+                model.rowsInserted,
+                model.rowsRemoved,
+                model.headerDataChanged,
+            ):
+                signal.connect(self._forget_measures)
+
+    def _forget_measures(self, *_args) -> None:
+        self._measured = None
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._measured = None
+        super().changeEvent(event)
+
+    def _measure(self) -> tuple[list[int], dict[int, int]]:
+        if self._measured is None:
+            model = self.model()
+            self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            self.resizeColumnsToContents()
+            natural = [self.columnWidth(c) for c in range(model.columnCount())]
+            flexible = [c for c in range(len(natural)) if c not in self.short]
+            self._measured = natural, self._longest_words(flexible)
+        return self._measured
 
     def fit_columns(self) -> None:
         model = self.model()
         if model is None or not model.columnCount():
             return
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.resizeColumnsToContents()
-        natural = [self.columnWidth(c) for c in range(model.columnCount())]
+        natural, longest = self._measure()
         available = self.viewport().width()
         if sum(natural) <= available:
+            for c, width in enumerate(natural):
+                self.setColumnWidth(c, width)
             header.setStretchLastSection(True)
             return
         header.setStretchLastSection(False)
         fixed = sum(natural[c] for c in self.short if c < len(natural))
         flexible = [c for c in range(len(natural)) if c not in self.short]
         room = max(40 * len(flexible), available - fixed)
-        words = self._longest_words(flexible)
+        words = dict(longest)
         if sum(words.values()) > room:  # too narrow even for whole words: share it out as best we can
             scale = room / sum(words.values())
             words = {c: int(w * scale) for c, w in words.items()}
@@ -102,7 +137,7 @@ class FittedTable(QTableView):
             left -= given
             if given == 0:
                 break
-        for c, width in widths.items():
+        for c, width in [*((c, natural[c]) for c in self.short if c < len(natural)), *widths.items()]:
             self.setColumnWidth(c, width)
 
     def _longest_words(self, columns: list[int]) -> dict[int, int]:
