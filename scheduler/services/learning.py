@@ -175,7 +175,8 @@ class LearningService:
         )
 
     @staticmethod
-    def _sessions_of(session: Session, term: Term) -> tuple[f.SessionFact, ...]:
+    def _sessions_of(session: Session, term: Term, organisation_id: int | None = None) -> tuple[f.SessionFact, ...]:
+        """The term's sessions that were not cancelled, with their attendance; one organisation's if given."""
         query = (
             select(Occurrence, AttendanceRecord)
             .outerjoin(AttendanceRecord, AttendanceRecord.occurrence_id == Occurrence.id)
@@ -190,6 +191,10 @@ class LearningService:
             )
             .order_by(Occurrence.start_utc, Occurrence.id)
         )
+        if organisation_id is not None:
+            query = query.where(
+                Occurrence.series_id.in_(select(Series.id).where(Series.organisation_id == organisation_id))
+            )
         found = []
         for occurrence, record in session.execute(query):
             series = occurrence.series
@@ -260,7 +265,8 @@ class LearningService:
             organisation = session.get(Organisation, organisation_id)
             if term is None or organisation is None:
                 return None
-            return _suggestions(session, term).get((organisation.name, title.strip().lower()))
+            # Only this organisation's sessions are read (the form asks at every change of its fields).
+            return _suggestions(session, term, organisation.id).get((organisation.name, title.strip().lower()))
 
     def suggestions(self, term_id: int) -> dict[int, SizeSuggestion]:
         """Suggested sizes for every request of a term that continues a series with recorded attendance."""
@@ -305,13 +311,14 @@ def learned_sizes(session: Session, term: Term) -> dict[tuple[str, str], SizeSug
     return _suggestions(session, term)
 
 
-def _suggestions(session: Session, term: Term) -> dict[tuple[str, str], SizeSuggestion]:
+def _suggestions(
+    session: Session, term: Term, organisation_id: int | None = None
+) -> dict[tuple[str, str], SizeSuggestion]:
     earlier = previous_term(session, term)
     if earlier is None:
         return {}
-    facts = f.TermFacts(
-        earlier.name, earlier.first_day, earlier.last_day, (), sessions=LearningService._sessions_of(session, earlier)
-    )
+    sessions = LearningService._sessions_of(session, earlier, organisation_id)
+    facts = f.TermFacts(earlier.name, earlier.first_day, earlier.last_day, (), sessions=sessions)
     return suggested_sizes(facts)
 
 

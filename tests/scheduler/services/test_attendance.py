@@ -233,6 +233,35 @@ def test_a_continuing_request_is_suggested_last_terms_median(sessions, borough) 
     assert learning.suggested_size(borough.term_id, borough.advice_id, "Food pantry") is None
 
 
+def test_a_suggestion_counts_only_its_own_organisations_sessions(sessions, borough) -> None:
+    """Another organisation's series of the same title, recorded too, changes neither suggestion."""
+    add_autumn_with_attendance(sessions, borough)
+    with sessions() as s:
+        autumn_id = s.scalars(select(Term.id).where(Term.name == "Autumn 2026")).one()
+    book(
+        sessions,
+        borough,
+        room_id=borough.meeting_id,
+        organisation_id=borough.advice_id,
+        first_date=date(2026, 12, 7),
+        last_date=date(2026, 12, 14),
+        start=time(9),
+        duration_min=60,
+        attendance=5,
+        term_id=autumn_id,
+    )
+    service = AttendanceService(sessions, "Tester", clock=lambda: NOW)
+    advice_rows = [
+        r for r in service.sessions_between(date(2026, 12, 1), date(2026, 12, 18)) if r.room == "Meeting Room 1"
+    ]
+    for row, n in zip(advice_rows, (4, 6), strict=True):
+        service.record(AttendanceEntry(row.occurrence_id, Outcome.TOOK_PLACE, n))
+    learning = LearningService(sessions, "Manager")
+    pantry = learning.suggested_size(borough.term_id, borough.pantry_id, "Food pantry")
+    advice = learning.suggested_size(borough.term_id, borough.advice_id, "Food pantry")
+    assert (pantry.median, advice.median) == (27, 5)
+
+
 def test_allocation_uses_recorded_attendance_only_when_the_term_says_so(sessions, borough) -> None:
     request_id = add_autumn_with_attendance(sessions, borough)
     allocation = bootstrap(sessions, "Manager").allocation
