@@ -37,6 +37,27 @@ settings.load_profile("hubsched")
 _database_numbers = itertools.count(1)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deal the slow tests out to the fronts of the workers' first slices.
+
+    pytest-xdist's worksteal gives each worker an equal, contiguous slice of the collected tests and lets
+    the idle ones steal from the others' ends. A slow test late in a slice ran last while the other
+    workers had finished (on a busy machine a slow test takes a minute or more); dealt out first, the
+    slow tests overlap and the fast ones fill in around them. The order is the same on every worker.
+    """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if workers < 2 or not slow:
+        return
+    rest = iter([item for item in items if not item.get_closest_marker("slow")])
+    size = -(-len(items) // workers)
+    ordered: list[pytest.Item] = []
+    for worker in range(workers):
+        mine = slow[worker::workers]
+        ordered += mine + list(itertools.islice(rest, max(0, size - len(mine))))
+    items[:] = ordered + list(rest)
+
+
 @pytest.fixture(autouse=True)
 def _backups_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Automatic backups (daily, before upgrades) go to a temporary folder, never the user's data folder.
