@@ -234,6 +234,7 @@ def solve(
             stop=stop,
             debug_names=debug_names,
             on_phase=lambda text: report(Phase.MODEL, text),
+            keep_rule=True,
         )
     except Cancelled:
         # Nothing solved yet: the empty allocation is the only valid one we have.
@@ -395,8 +396,10 @@ def solve(
                 # The greedy moves home can, when last term's places now clash, keep less than stage 1 did:
                 # then stage 1's own answer is the start (it meets the constraint above).
                 start = first.chosen
-            # Nicer places for the others; whoever is in last term's place stays there.
+            # Nicer places for the others; whoever is in last term's place stays there. Then home again
+            # whoever a move left a free way back (the model's keep rule allows no free kept place).
             start = improve_preferences(problem, candidates, start, fixed=previous, seconds=IMPROVE_SHARE * time_limit)
+            start = return_home(problem, candidates, start, previous)
         else:
             start = improve_preferences(
                 problem, candidates, first.chosen, seconds=IMPROVE_SHARE * time_limit, stop=stop

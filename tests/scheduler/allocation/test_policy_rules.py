@@ -38,6 +38,23 @@ def test_unchanged_request_keeps_its_place_against_a_newcomer_of_the_same_priori
     assert result.placement_for("B") is None
 
 
+@pytest.mark.parametrize("newcomer_priority", [1, 2])
+def test_fairness_never_lets_a_newcomer_of_the_same_or_lower_priority_take_a_kept_place(newcomer_priority: int):
+    # As above, but the newcomer is the only resident request and fairness weighs heavily: meeting it
+    # lifts the worst-off sector from nothing to its whole entitlement, worth far more than A's place.
+    # The rule still keeps A where it was (before, stage 1 moved A to 12:00 to let B in).
+    a = request("A", priority=2, sector="council", windows=TUE_10_TO_14)
+    b = request("B", priority=newcomer_priority, sector="resident", title="Newcomer club")
+    previous = [ExistingPlacement("A", 1, 1, 600)]
+    result = solve_checked(problem([room(1)], [a, b], previous, fairness_weight=1.0))
+    kept = result.placement_for("A")
+    assert kept is not None and kept.change is Change.UNCHANGED
+    assert result.placement_for("B") is None
+    assert result.status is Status.OPTIMAL
+    # ... and B's explanation names A as what blocks it.
+    assert [b.request_id for u in result.unmet if u.request_id == "B" for b in u.blockers] == ["A"]
+
+
 def test_unchanged_request_moves_for_a_higher_priority_newcomer_and_says_who():
     result = _kept_or_moved(newcomer_priority=3)
     moved = result.placement_for("A")
