@@ -111,8 +111,10 @@ def why_moved(first: Problem, result: Result, nxt: Problem, changed: set, second
       keeps the higher priority; the same or lower stays when moving it would drop it (meeting a request
       at all outweighs keeping another in place) or, with fairness on, its sector is the worst off;
     * ``a higher priority took it``: a newcomer, a changed request, or one moved there itself in a chain;
-    * ``the same or lower priority took it``: not a kept clash (fairness can make such a request worth
-      more: its sector is the worst off);
+    * ``the same or lower priority took it``: not a kept clash. Under the engine's keep rule it is left for
+      a taker kept in its own last term's place whose windows changed (counted as changed here, not kept)
+      and for the greedy steps after the solver (before the rule, fairness made such moves pay: the
+      taker's sector was the worst off);
     * ``place no longer possible``: the place is not a candidate any more (closures, hours);
     * ``place free``: nobody sits there (a move the rule does not allow).
     """

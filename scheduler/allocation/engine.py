@@ -339,7 +339,7 @@ def solve(
     first_bound = honest(first.bound)
     chosen = first.chosen
     solutions = first.solutions
-    optimal = first.status == cp_model.OPTIMAL
+    optimal = first_optimal = first.status == cp_model.OPTIMAL
     stopped = first.stopped
     if optimal and variables.keep and first_bound > first_value and not stopped:
         # Proven best for the policy (keep people in place unless a higher-priority request needs it), but
@@ -446,7 +446,11 @@ def solve(
     report(Phase.FINISH, "filling free places and explaining what is unmet")
     chosen = greedy_choice(problem, candidates, keep=chosen)
     if problem.existing and not stopped:
-        chosen = return_home(problem, candidates, chosen, existing_candidates(problem, candidates))
+        # When stage 1 was not proven, whoever sits in a kept request's place without needing it moves to a
+        # free place of its own and the kept request goes home, even at some cost in preferences.
+        chosen = return_home(
+            problem, candidates, chosen, existing_candidates(problem, candidates), keep_first=not first_optimal
+        )
     status = Status.CANCELLED if stopped else Status.OPTIMAL if optimal else Status.FEASIBLE
     return _finish(
         problem,

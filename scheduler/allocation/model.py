@@ -13,6 +13,8 @@ This module owns the variables and constraints. Variable tables (see :class:`Var
 * ``keep`` — last term's candidate of each request that had one (not pinned), rewarded in stage 1 by the
   request's own priority: moving it to let another request in pays only if that request has a higher
   priority (the issue's rule: unchanged requests keep their place unless a higher-priority request needs it);
+  with ``keep_rule`` the rule is also a hard constraint (``_keep_rule``): a kept request is in its place, or
+  a higher-priority, pinned or other kept request sits there;
 * ``org_hub[(o, h)]`` / ``org_any[o]`` — organisation ``o`` uses hub ``h`` / has anything placed.
 
 Candidates are enumerated by ``candidates`` after the static filters, so capacity, facilities, step-free
