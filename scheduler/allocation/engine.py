@@ -39,12 +39,15 @@ LARGE_MODEL = 20_000
 # ``strong_lp``): on 500 x 48 (25,000 candidates) it proves stage 2 optimal in about 2 s of deterministic
 # time where the default never did, and the second term's stage 1 (with the keep-in-place reward) in 3 s
 # instead of not in 7 (stage 1 without that reward is proven as fast without it, so it does not use it);
-# on 1,500 x 60 (114,000) its relaxation is too slow to help the search.
+# on 1,500 x 60 (114,000) its relaxation is too slow to help the search. Above it stage 1 runs with no linear
+# relaxation at all: measured on 1,500 x 60, stage 1 alone for 40 s at load 4-6 reached 4,757.6, 4,771.9 and
+# 4,754.4 without it against 4,728.9 and 4,752.4 with CP-SAT's default one (whose bound stays at the static
+# maximum there anyway; the engine's Lagrangian relaxation gives the bound).
 STRONG_LP_MODEL = 60_000
 
 # Time for the Lagrangian bound when stage 1 is not proven: this share of the time limit, at most this long.
-# It comes out of stage 2's time (preferences), not stage 1's. On 1,500 x 60 the bound was 4,881 after 2 s
-# and 4,863 after 5 s (300 and 600 steps; before, 3 s gave 4,888 with fairness counted in full).
+# It comes out of stage 2's time (preferences), not stage 1's. On 1,500 x 60 at load 5: 4,863 after 3 s and
+# 4,853 after 6 s (about 1,400 steps); before, 3 s gave 4,888-4,922 with fairness counted in full.
 RELAXATION_SHARE = 0.1
 RELAXATION_SECONDS = 6.0
 
@@ -314,6 +317,7 @@ def solve(
         # Met demand alone is proven fast with the default relaxation; with the keep-in-place reward it
         # needs the strong one (see STRONG_LP_MODEL).
         strong_lp=bool(variables.keep) and len(variables.place) <= STRONG_LP_MODEL,
+        no_lp=len(variables.place) > STRONG_LP_MODEL,
         shown=variables.stage1,
     )
     if not first.has_solution:
