@@ -26,10 +26,10 @@ from .greedy import greedy_choice, improve_preferences, keep_where_possible, ret
 from .model import Variables, add_hint, add_hints, build_model
 from .occupancy import Occupancy
 from .problem import Problem
-from .relaxation import met_demand_bound
+from .relaxation import stage1_bound
 from .result import BoundSource, Phase, Progress, Result, Status, UnmetKind, UnmetRequest, format_time
 from .runner import ProgressCallback, run
-from .scoring import SCALE, fairness_level, stage1_value, weighted_placed
+from .scoring import SCALE, fairness_level, stage1_value
 
 # Above this many candidates a single light presolve pass wins: measured on the benchmark, CP-SAT's full
 # presolve spent 10 s of a 60 s run on 1,500 requests and ended further from the bound (7.7% vs 4.3%).
@@ -39,12 +39,17 @@ LARGE_MODEL = 20_000
 # ``strong_lp``): on 500 x 48 (25,000 candidates) it proves stage 2 optimal in about 2 s of deterministic
 # time where the default never did, and the second term's stage 1 (with the keep-in-place reward) in 3 s
 # instead of not in 7 (stage 1 without that reward is proven as fast without it, so it does not use it);
-# on 1,500 x 60 (114,000) its relaxation is too slow to help the search.
+# on 1,500 x 60 (114,000) its relaxation is too slow to help the search. Above it stage 1 runs with no linear
+# relaxation at all: measured on 1,500 x 60, stage 1 alone for 40 s at load 4-6 reached 4,757.6, 4,771.9 and
+# 4,754.4 without it against 4,728.9 and 4,752.4 with CP-SAT's default one (whose bound stays at the static
+# maximum there anyway; the engine's Lagrangian relaxation gives the bound).
 STRONG_LP_MODEL = 60_000
 
 # Time for the Lagrangian bound when stage 1 is not proven: this share of the time limit, at most this long.
-RELAXATION_SHARE = 0.05
-RELAXATION_SECONDS = 3.0
+# It comes out of stage 2's time (preferences), not stage 1's. On 1,500 x 60 at load 5: 4,863 after 3 s and
+# 4,853 after 6 s (about 1,400 steps); before, 3 s gave 4,888-4,922 with fairness counted in full.
+RELAXATION_SHARE = 0.1
+RELAXATION_SECONDS = 6.0
 
 # At most this share of the time limit goes to improving stage 2's start in Python (``improve_preferences``).
 IMPROVE_SHARE = 0.05
@@ -137,15 +142,16 @@ def relaxation_bound(
     seconds: float,
     stop: threading.Event | None = None,
 ) -> int:
-    """Stage 1's bound from the Lagrangian relaxation of met demand (``relaxation.met_demand_bound``) plus
-    the fairness term in full as the static maximum counts it (no allocation's worst-off sector does
-    better than with every placeable request met), in stage 1 units, rounded up."""
+    """Stage 1's bound from the Lagrangian relaxation of met demand and the fairness term
+    (``relaxation.stage1_bound``), in stage 1 units, rounded up.
+
+    Before, only met demand was relaxed and the fairness term was counted in full (its level with every
+    placeable request met): on 1,500 x 60 that was about 30 of the 100 points between solution and bound.
+    """
     items = candidates.items
-    met = weighted_placed(problem, [items[i].request_id for i in chosen])
-    relaxed = met_demand_bound(problem, candidates, variables.cliques, target=met, seconds=seconds, stop=stop)
-    placeable = [r.id for r in problem.requests if candidates.by_request.get(r.id)]
-    fairness_part = stage1_value(problem, placeable) - SCALE * weighted_placed(problem, placeable)
-    return math.ceil(SCALE * relaxed * (1 + 1e-9)) + fairness_part
+    aim = stage1_value(problem, [items[i].request_id for i in chosen]) / SCALE
+    relaxed = stage1_bound(problem, candidates, variables.cliques, target=aim, seconds=seconds, stop=stop)
+    return math.ceil(SCALE * relaxed * (1 + 1e-9))
 
 
 def pin_clashes(problem: Problem, candidates: Candidates) -> list[str]:
@@ -231,6 +237,7 @@ def solve(
             stop=stop,
             debug_names=debug_names,
             on_phase=lambda text: report(Phase.MODEL, text),
+            keep_rule=True,
         )
     except Cancelled:
         # Nothing solved yet: the empty allocation is the only valid one we have.
@@ -310,6 +317,7 @@ def solve(
         # Met demand alone is proven fast with the default relaxation; with the keep-in-place reward it
         # needs the strong one (see STRONG_LP_MODEL).
         strong_lp=bool(variables.keep) and len(variables.place) <= STRONG_LP_MODEL,
+        no_lp=len(variables.place) > STRONG_LP_MODEL,
         shown=variables.stage1,
     )
     if not first.has_solution:
@@ -335,7 +343,7 @@ def solve(
     first_bound = honest(first.bound)
     chosen = first.chosen
     solutions = first.solutions
-    optimal = first.status == cp_model.OPTIMAL
+    optimal = first_optimal = first.status == cp_model.OPTIMAL
     stopped = first.stopped
     if optimal and variables.keep and first_bound > first_value and not stopped:
         # Proven best for the policy (keep people in place unless a higher-priority request needs it), but
@@ -392,8 +400,10 @@ def solve(
                 # The greedy moves home can, when last term's places now clash, keep less than stage 1 did:
                 # then stage 1's own answer is the start (it meets the constraint above).
                 start = first.chosen
-            # Nicer places for the others; whoever is in last term's place stays there.
+            # Nicer places for the others; whoever is in last term's place stays there. Then home again
+            # whoever a move left a free way back (the model's keep rule allows no free kept place).
             start = improve_preferences(problem, candidates, start, fixed=previous, seconds=IMPROVE_SHARE * time_limit)
+            start = return_home(problem, candidates, start, previous)
         else:
             start = improve_preferences(
                 problem, candidates, first.chosen, seconds=IMPROVE_SHARE * time_limit, stop=stop
@@ -440,7 +450,11 @@ def solve(
     report(Phase.FINISH, "filling free places and explaining what is unmet")
     chosen = greedy_choice(problem, candidates, keep=chosen)
     if problem.existing and not stopped:
-        chosen = return_home(problem, candidates, chosen, existing_candidates(problem, candidates))
+        # When stage 1 was not proven, whoever sits in a kept request's place without needing it moves to a
+        # free place of its own and the kept request goes home, even at some cost in preferences.
+        chosen = return_home(
+            problem, candidates, chosen, existing_candidates(problem, candidates), keep_first=not first_optimal
+        )
     status = Status.CANCELLED if stopped else Status.OPTIMAL if optimal else Status.FEASIBLE
     return _finish(
         problem,

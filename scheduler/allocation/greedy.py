@@ -157,13 +157,27 @@ def _take_if_free(problem: Problem, candidate: Candidate, occupancy: Occupancy, 
     return True
 
 
-def return_home(problem: Problem, candidates: Candidates, chosen: Iterable[int], home: Iterable[int]) -> list[int]:
+def return_home(
+    problem: Problem,
+    candidates: Candidates,
+    chosen: Iterable[int],
+    home: Iterable[int],
+    *,
+    keep_first: bool = False,
+) -> list[int]:
     """Move placed requests back to their ``home`` candidate (last term's place) where the stage-2 penalty
     does not rise: directly when home is free, or by moving the one request that sits there (and is not
     at its own home) to a free place of its own. Repeats until nothing moves; the same requests stay met.
 
     Used on stage 2's starting point and as a polish of the final solution: a time-limited CP-SAT
     solution is valid but often not a local optimum for these moves, which are what stability is about.
+
+    With ``keep_first`` a request goes home (if need be by moving those who sit there, and are not at
+    their own home, to free places of their own) whatever that does to the penalty: they did not need its
+    place to be met, so by the rule (a request leaves last term's place only to let a higher-priority
+    request in) it should not have moved, and the rule ranks above preferences. Each step brings one more
+    request home, so it ends. The engine uses it when stage 1 was not proven (a proven stage 1 leaves no
+    such move: it would keep more at no cost in met demand).
     """
     state = _Moves(problem, candidates, chosen)
     items = candidates.items
@@ -179,13 +193,13 @@ def return_home(problem: Problem, candidates: Candidates, chosen: Iterable[int],
                 other.request_id for other, _via in state.occupancy.conflicts(items[index], state.request(request_id))
             }
             if not blockers:
-                if state.delta(request_id, index) <= 0:
+                if keep_first or state.delta(request_id, index) <= 0:
                     state.move(request_id, index)
                     moved = True
                 continue
             if len(blockers) > MAX_EJECTED or any(homes.get(b) == state.current(b) for b in blockers):
                 continue  # never push someone else out of their own home
-            moved |= state.eject(sorted(blockers, key=str), request_id, index)
+            moved |= state.eject(sorted(blockers, key=str), request_id, index, any_cost=keep_first)
     return state.chosen
 
 
@@ -272,9 +286,10 @@ class _Moves:
         self._add(index)
         self.chosen[self.position[request_id]] = index
 
-    def eject(self, blockers: list[Id], request_id: Id, index: int) -> bool:
+    def eject(self, blockers: list[Id], request_id: Id, index: int, *, any_cost: bool = False) -> bool:
         """Move ``blockers`` to their cheapest free places so that ``request_id`` can take ``index``, if that
-        does not raise the penalty; otherwise leave everything as it was."""
+        does not raise the penalty (or, with ``any_cost``, whatever it costs); otherwise leave everything
+        as it was."""
         before = {b: self.current(b) for b in blockers}
         request_at = self.current(request_id)
         assert request_at is not None
@@ -295,7 +310,7 @@ class _Moves:
                 break
             change += self._add(best[1])
             placed.append(best[1])
-        if len(placed) == len(blockers) and change <= 0:
+        if len(placed) == len(blockers) and (change <= 0 or any_cost):
             for blocker, at in zip(blockers, placed, strict=True):
                 self.chosen[self.position[blocker]] = at
             self.chosen[self.position[request_id]] = index

@@ -38,6 +38,23 @@ def test_unchanged_request_keeps_its_place_against_a_newcomer_of_the_same_priori
     assert result.placement_for("B") is None
 
 
+@pytest.mark.parametrize("newcomer_priority", [1, 2])
+def test_fairness_never_lets_a_newcomer_of_the_same_or_lower_priority_take_a_kept_place(newcomer_priority: int):
+    # As above, but the newcomer is the only resident request and fairness weighs heavily: meeting it
+    # lifts the worst-off sector from nothing to its whole entitlement, worth far more than A's place.
+    # The rule still keeps A where it was (before, stage 1 moved A to 12:00 to let B in).
+    a = request("A", priority=2, sector="council", windows=TUE_10_TO_14)
+    b = request("B", priority=newcomer_priority, sector="resident", title="Newcomer club")
+    previous = [ExistingPlacement("A", 1, 1, 600)]
+    result = solve_checked(problem([room(1)], [a, b], previous, fairness_weight=1.0))
+    kept = result.placement_for("A")
+    assert kept is not None and kept.change is Change.UNCHANGED
+    assert result.placement_for("B") is None
+    assert result.status is Status.OPTIMAL
+    # ... and B's explanation names A as what blocks it.
+    assert [b.request_id for u in result.unmet if u.request_id == "B" for b in u.blockers] == ["A"]
+
+
 def test_unchanged_request_moves_for_a_higher_priority_newcomer_and_says_who():
     result = _kept_or_moved(newcomer_priority=3)
     moved = result.placement_for("A")
@@ -137,3 +154,37 @@ def test_when_two_kept_places_now_clash_the_higher_priority_stays(order: tuple[s
     moved = result.placement_for("A")
     assert moved.change is Change.ROOM and moved.room_id == 2
     assert "Advice surgery (priority 4)" in moved.reason
+
+
+def _sat_in_a_kept_place():
+    # A (priority 2) had room 1 on Tue at 10:00; a time-limited run left it in room 2 (another hub, a hub
+    # change: 10 points) and put B (priority 4) in room 1. B could just as well be in room 2, in a hub it
+    # does not prefer (15 points): B did not need A's place to be met.
+    from scheduler.allocation.candidates import build_candidates
+
+    rooms = [room(1), room(2, hub="Seven Kings Hub")]
+    a = request("A", priority=2)
+    b = request("B", priority=4, preferred_hubs=frozenset({"Ilford Civic Hub"}))
+    p = problem(rooms, [a, b], [ExistingPlacement("A", 1, 1, 600)], preferred_hub_weight=15, fairness_weight=0.0)
+    candidates = build_candidates(p)
+    at = {(c.request_id, c.room_id): c.index for c in candidates.items}
+    return p, candidates, [at[("A", 2)], at[("B", 1)]], at
+
+
+def test_return_home_keeps_preferences_first_unless_the_rule_comes_first():
+    from scheduler.allocation.greedy import return_home
+
+    p, candidates, chosen, at = _sat_in_a_kept_place()
+    home = [at[("A", 1)]]
+    # By the penalty alone, moving B costs more than A's move home saves: nothing moves.
+    assert sorted(return_home(p, candidates, chosen, home)) == sorted(chosen)
+    # The rule first (used when stage 1 was not proven): A goes home, B moves to room 2.
+    assert sorted(return_home(p, candidates, chosen, home, keep_first=True)) == sorted([at[("A", 1)], at[("B", 2)]])
+
+
+def test_a_solved_term_keeps_the_place_of_a_request_no_one_needed():
+    # The whole engine: proven optimal, A keeps its place and B goes to room 2, whatever B's preference.
+    p, _candidates, _chosen, _at = _sat_in_a_kept_place()
+    result = solve_checked(p)
+    assert result.placement_for("A").change is Change.UNCHANGED
+    assert result.placement_for("B").room_id == 2
