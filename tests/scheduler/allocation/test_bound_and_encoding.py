@@ -129,19 +129,24 @@ def test_static_bound_leaves_out_requests_no_room_can_take():
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(crowded(), st.sampled_from((1, 3, 30, 400)), st.sampled_from((0.0, 0.5, 1.0)))
-def test_relaxation_bound_is_never_below_the_best_met_demand(problem, iterations, aim) -> None:
-    # The Lagrangian bound after any number of steps, aimed anywhere, is at least the proven optimum of
-    # met demand (fairness off) and at most what every placeable request would meet.
-    problem = replace(problem, policy=replace(problem.policy, fairness_weight=0.0))
+def _proven_stage1(problem):
+    """Stage 1 solved to proven optimality: its value (priority units) and the model's variables."""
     model, variables = build_model(problem)
     model.maximize(variables.stage1)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.max_time_in_seconds = 20
     assert solver.solve(model) == cp_model.OPTIMAL
-    best = round(solver.objective_value) / SCALE
+    return round(solver.objective_value) / SCALE, variables
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded(), st.sampled_from((1, 3, 30, 400)), st.sampled_from((0.0, 0.5, 1.0)))
+def test_relaxation_bound_is_never_below_the_best_met_demand(problem, iterations, aim) -> None:
+    # The Lagrangian bound after any number of steps, aimed anywhere, is at least the proven optimum of
+    # met demand (fairness off) and at most what every placeable request would meet.
+    problem = replace(problem, policy=replace(problem.policy, fairness_weight=0.0))
+    best, variables = _proven_stage1(problem)
     candidates = variables.candidates
     placeable = sum(r.priority for r in problem.requests if candidates.by_request.get(r.id))
     bound = met_demand_bound(
@@ -157,13 +162,7 @@ def test_stage1_relaxation_bound_is_never_below_the_best_stage1(problem, iterati
     # With the fairness term relaxed too: after any number of steps, aimed anywhere, the bound is at least
     # stage 1's proven optimum (met demand plus the worst-off sector's level) and at most the static maximum.
     problem = replace(problem, policy=replace(problem.policy, fairness_weight=fairness))
-    model, variables = build_model(problem)
-    model.maximize(variables.stage1)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 2
-    solver.parameters.max_time_in_seconds = 20
-    assert solver.solve(model) == cp_model.OPTIMAL
-    best = round(solver.objective_value) / SCALE
+    best, variables = _proven_stage1(problem)
     bound = stage1_bound(
         problem, variables.candidates, variables.cliques, target=aim * best, seconds=60, max_iterations=iterations
     )
