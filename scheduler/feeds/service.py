@@ -233,14 +233,13 @@ class FeedService:
             session.add(FeedToken(organisation_id=found.id, token=token, created_at=now))
             return token
 
-    def facts(self) -> BoroughFacts:
+    def facts(self, *, with_series: bool = True) -> BoroughFacts:
+        """The borough as the feeds see it; without the series, enough to list the feeds."""
         with self._sessions() as session:
-            return load_borough(session)
+            return load_borough(session, with_series=with_series)
 
     def specs(self) -> list[FeedSpec]:
-        tokens = self.ensure_tokens()
-        with self._sessions() as session:  # the feeds' list needs the places and names, not the sessions
-            return feed_specs(load_borough(session, with_series=False), tokens)
+        return feed_specs(self.facts(with_series=False), self.ensure_tokens())
 
     def build_all(self) -> list[Feed]:
         """Every feed of the borough (issuing missing organisation tokens first)."""

@@ -107,7 +107,7 @@ class PrintSheets:
         # Room feeds need no organisation tokens: read-only, nothing is issued here.
         from scheduler.feeds.service import FeedService, feed_specs  # the iCalendar library, only for a sheet
 
-        specs = feed_specs(FeedService(self._sessions).facts(), {})
+        specs = feed_specs(FeedService(self._sessions).facts(with_series=False), {})
         return next((s.path for s in specs if s.kind is FeedKind.ROOM and s.subject_id == room_id), "")
 
     def _rows(self, session: Session, room_ids: list[int], first: date, last: date) -> list[_Row]:

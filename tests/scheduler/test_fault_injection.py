@@ -47,8 +47,8 @@ def runner() -> Iterator[FaultRunner]:
 Point = tuple[int, str, int]  # a Trial's kill_at, kind and after
 
 
-def _kill_points(kinds: list[str], steps: Iterable[int], every_mark: int = 1) -> list[Point]:
-    """The given steps, and just before and just after every commit and rename (every `every_mark`-th).
+def _kill_points(kinds: list[str], steps: Iterable[int]) -> list[Point]:
+    """The given steps, and just before and just after every commit and rename.
 
     Steps next to a commit or rename are named by it, not by their number: the number of reads before
     them can vary by one between runs.
@@ -59,8 +59,7 @@ def _kill_points(kinds: list[str], steps: Iterable[int], every_mark: int = 1) ->
     points: list[Point] = [(p, "", 0) for p in sorted(set(steps)) if 1 <= p <= total - 3 and p not in near]
     for kind in MARKS:
         positions = [i for i, k in enumerate(kinds, start=1) if k == kind]
-        chosen = set(range(1, len(positions) + 1, every_mark)) | {1, 2, len(positions) - 1, len(positions)}
-        for number in sorted(n for n in chosen if 1 <= n <= len(positions)):
+        for number in range(1, len(positions) + 1):
             points.append((number, kind, 0))
             if positions[number - 1] < total:
                 points.append((number, kind, 1))
