@@ -73,9 +73,11 @@ def _backups_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[TemporaryPostgres]:
     server = TemporaryPostgres()
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 TEMPLATE = "hubsched_template"

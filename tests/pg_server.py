@@ -39,6 +39,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+START_ATTEMPTS = 5
+
+
+def _port_was_taken(log: Path, since: int) -> bool:
+    """Whether the server's log, from byte `since` on, says its port was taken."""
+    with log.open("rb") as text:
+        text.seek(since)
+        return b"Address already in use" in text.read()
+
+
 class TemporaryPostgres:
     """Start with `start()`, which returns a SQLAlchemy URL for the superuser database; `stop()` ends it."""
 
@@ -71,21 +81,26 @@ class TemporaryPostgres:
             "UTF8",
             "--no-sync",
         )
+        # The port is free when chosen, but an outgoing connection (another worker's, to its own server) can
+        # take it before the server binds it: ports from bind(0) come from the same ephemeral range. That
+        # happened under load; the server then logs "Address already in use", and another port is tried.
+        log = self.folder / "server.log"
+        for attempt in range(1, START_ATTEMPTS + 1):
+            logged = log.stat().st_size if log.exists() else 0
+            try:
+                self._pg_ctl_start(log)
+                break
+            except PostgresUnavailable:
+                if attempt == START_ATTEMPTS or not _port_was_taken(log, logged):
+                    raise
+                self.port = _free_port()
+        return self.url("postgres")
+
+    def _pg_ctl_start(self, log: Path) -> None:
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=100"
         self._run(
-            str(self.bindir / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.folder / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
+            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"
         )
-        return self.url("postgres")
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
