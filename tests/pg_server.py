@@ -97,7 +97,12 @@ class TemporaryPostgres:
         return self.url("postgres")
 
     def _pg_ctl_start(self, log: Path) -> None:
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=100"
+        # No autovacuum: the tests empty their tables with DELETE, and a VACUUM would let new rows fill the
+        # deleted rows' space, out of insertion order (tests/conftest.py, WorkerDatabase).
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=100"
+            " -c autovacuum=off"
+        )
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"
         )
