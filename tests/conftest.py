@@ -13,10 +13,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 # Automatic backups made by session-wide fixtures go to a temporary folder, never the user's data folder.
 os.environ.setdefault("HUBSCHED_BACKUP_DIR", __import__("tempfile").mkdtemp(prefix="hubsched-test-backups-"))
 
+import fcntl
 import gc
 import itertools
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -140,14 +141,36 @@ def pg_template(pg_server: TemporaryPostgres) -> str:
     return TEMPLATE
 
 
+def made_once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[str], None]) -> Path:
+    """A file that `make(url)` writes into a new SQLite database, made by the first test worker that asks.
+
+    The workers of one run share the parent of their temporary folders; the others wait on a lock and
+    find the file made. Each of them copies it before use, so it is only ever read.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    path = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            making = root / f"{name}.making"
+            making.unlink(missing_ok=True)
+            make(f"sqlite:///{making}")
+            os.replace(making, path)
+    return path
+
+
+def _migrate(url: str) -> None:
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file at the schema's head, copied for each SQLite test (migrating takes longer than copying)."""
-    path = tmp_path_factory.mktemp("template") / "hubsched.sqlite3"
-    engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
-    engine.dispose()
-    return path
+    return made_once_per_run(tmp_path_factory, "template.sqlite3", _migrate)
 
 
 class WorkerDatabase:
@@ -285,10 +308,8 @@ def _load_demo(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo borough in a SQLite file, loaded once per test worker (a load takes seconds, a copy none)."""
-    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite3"
-    _load_demo(f"sqlite:///{path}")
-    return path
+    """The demo borough in a SQLite file, loaded once per test run (a load takes seconds, a copy none)."""
+    return made_once_per_run(tmp_path_factory, "demo-template.sqlite3", _load_demo)
 
 
 @pytest.fixture(scope="session")
